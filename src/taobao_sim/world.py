@@ -1,0 +1,261 @@
+"""The synthetic world: villages, households and their ties, as arrays.
+
+A :class:`World` holds one or more *universes*: independent copies of a
+scenario's world (replicates, or the points of a sweep), each with its own seed
+and parameter vector, laid end to end in the same arrays so one kernel call
+advances them all. Households of a village are contiguous; villages of a
+universe are contiguous. Ties never cross universes.
+
+Households are one structured array (:data:`HOUSEHOLD_DTYPE`, compact types),
+because the monthly update reads and writes nearly every field of a household
+at once. Ties are CSR arrays of global household indices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from . import dates
+from .scenario import Scenario
+
+#: State of one household; see :class:`taobao_sim.rules.HouseholdState` for meanings.
+HOUSEHOLD_DTYPE = np.dtype(
+    [
+        ("capital", np.float32),  # yuan
+        ("debt", np.float32),  # yuan
+        ("skill", np.float32),  # 0-1
+        ("reputation", np.float32),  # units of a new shop's reputation
+        ("land", np.float32),  # farm income factor, mean 1
+        ("income_ytd", np.float32),  # yuan this calendar year
+        ("sales_ytd", np.float32),  # yuan this calendar year
+        ("profit_ytd", np.float32),  # yuan this calendar year
+        ("shop_age", np.int16),  # months in the current shop state
+        ("members", np.int8),  # people
+        ("workers", np.int8),  # working-age people
+        ("away", np.int8),  # working-age people in the city
+        ("employed", np.int8),  # people working for the industry this month
+        ("shop_state", np.int8),  # rules.NO_SHOP / PREPARING / ACTIVE
+        ("loss_run", np.int8),  # months
+        ("poor", np.int8),  # 0/1
+    ]
+)
+
+#: Villages considered as partners for weak ties from each village (nearest first).
+MAX_PARTNER_VILLAGES = 64
+MAX_MEMBERS = 10
+
+
+@dataclass
+class World:
+    """Arrays of a batch of universes. Build with :func:`build_world`.
+
+    Attributes:
+        households: structured array, one record per household (all universes).
+        ties_ptr, ties_idx: CSR lists of each household's ties (global indices).
+        village_start: first household of each village, plus the total at the end.
+        village_universe: universe of each village.
+        village_internet_step: month index (since start) from which each village can sell.
+        village_discovery: discovery multiplier of each village.
+        universe_village_start: first village of each universe, plus the total.
+        universe_seed: 64-bit seed of each universe (drives the kernel's draws).
+        params: parameter vector of each universe, shape (universes, n_params).
+        village_names: names of the villages of one universe (same for all).
+    """
+
+    households: np.ndarray
+    ties_ptr: np.ndarray
+    ties_idx: np.ndarray
+    village_start: np.ndarray
+    village_universe: np.ndarray
+    village_internet_step: np.ndarray
+    village_discovery: np.ndarray
+    universe_village_start: np.ndarray
+    universe_seed: np.ndarray
+    params: np.ndarray
+    village_names: tuple[str, ...]
+
+    @property
+    def n_households(self) -> int:
+        return len(self.households)
+
+    @property
+    def n_villages(self) -> int:
+        return len(self.village_universe)
+
+    @property
+    def n_universes(self) -> int:
+        return len(self.universe_seed)
+
+    def universe_households(self, u: int) -> slice:
+        """Slice of the household arrays that belongs to universe ``u``."""
+        v0, v1 = self.universe_village_start[u], self.universe_village_start[u + 1]
+        return slice(int(self.village_start[v0]), int(self.village_start[v1]))
+
+    def state_bytes(self) -> int:
+        """Bytes of per-household state, ties included (not the outputs)."""
+        return (self.households.nbytes + self.ties_ptr.nbytes + self.ties_idx.nbytes
+                + 2 * 4 * self.n_households)  # the two seen-profit buffers of the kernel
+
+
+def build_world(scenarios: list[Scenario], seeds: list[int]) -> World:
+    """Build one universe per (scenario, seed) pair.
+
+    All scenarios must have the same villages (a sweep varies parameters, not the
+    map); each universe draws its households and ties from its own seed, so a
+    universe is the same whether built alone or in a batch.
+    """
+    if len(scenarios) != len(seeds) or not scenarios:
+        raise ValueError("need one seed per scenario, and at least one")
+    names = tuple(v.name for v in scenarios[0].villages)
+    for s in scenarios[1:]:
+        if tuple(v.name for v in s.villages) != names:
+            raise ValueError("all universes of a batch need the same villages")
+    parts = [_build_universe(s, seed) for s, seed in zip(scenarios, seeds, strict=True)]
+    households = np.concatenate([p[0] for p in parts])
+    sizes = [len(p[0]) for p in parts]
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    ptr_parts, idx_parts = [], []
+    tie_offset = 0
+    for k, (_hh, ptr, idx) in enumerate(parts):
+        ptr_parts.append(ptr[:-1] + tie_offset)
+        idx_parts.append(idx + offsets[k])
+        tie_offset += len(idx)
+    ties_ptr = np.concatenate([*ptr_parts, [tie_offset]]).astype(np.int64)
+    ties_idx = np.concatenate(idx_parts).astype(np.int32) if tie_offset else \
+        np.zeros(0, np.int32)
+    if offsets[-1] >= 2**31:
+        raise ValueError("worlds above 2**31 households are not supported")
+
+    n_v = len(names)
+    village_sizes = np.array([v.households for v in scenarios[0].villages], dtype=np.int64)
+    all_sizes = np.tile(village_sizes, len(scenarios))
+    village_start = np.concatenate([[0], np.cumsum(all_sizes)]).astype(np.int64)
+    village_universe = np.repeat(np.arange(len(scenarios), dtype=np.int32), n_v)
+    internet = np.concatenate([
+        [v.internet_from - s.start for v in s.villages] for s in scenarios
+    ]).astype(np.int32)
+    discovery = np.concatenate([
+        [v.discovery_multiplier for v in s.villages] for s in scenarios
+    ]).astype(np.float64)
+    return World(
+        households=households,
+        ties_ptr=ties_ptr,
+        ties_idx=ties_idx,
+        village_start=village_start,
+        village_universe=village_universe,
+        village_internet_step=internet,
+        village_discovery=discovery,
+        universe_village_start=np.arange(0, n_v * len(scenarios) + 1, n_v, dtype=np.int64),
+        universe_seed=np.array(seeds, dtype=np.uint64),
+        params=np.stack([s.param_vector() for s in scenarios]),
+        village_names=names,
+    )
+
+
+def _build_universe(s: Scenario, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Households and ties (local indices) of one universe."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    sizes = np.array([v.households for v in s.villages], dtype=np.int64)
+    n = int(sizes.sum())
+    hh = np.zeros(n, dtype=HOUSEHOLD_DTYPE)
+
+    members = 1 + rng.poisson(max(s["world.members_mean"] - 1.0, 0.0), n)
+    members = np.minimum(members, MAX_MEMBERS)
+    workers = 1 + rng.binomial(members - 1, s["world.working_age_share"])
+    away = rng.binomial(workers, s["world.initial_migrant_share"])
+    hh["members"] = members
+    hh["workers"] = workers
+    hh["away"] = away
+    hh["capital"] = s["world.capital_median_yuan"] * rng.lognormal(0.0, s["world.capital_sigma"], n)
+    mean, conc = s["world.skill_mean"], s["world.skill_concentration"]
+    hh["skill"] = rng.beta(mean * conc, (1.0 - mean) * conc, n)
+    sigma = s["world.land_sigma"]
+    hh["land"] = rng.lognormal(-0.5 * sigma * sigma, sigma, n)
+    hh["poor"] = initial_poverty(s, hh)
+
+    ptr, idx = _ties(s, sizes, rng)
+    return hh, ptr, idx
+
+
+def initial_poverty(s: Scenario, hh: np.ndarray) -> np.ndarray:
+    """Households registered poor at the start: expected income per member in the
+    first month, annualised, below the first year's poverty line (no shops yet)."""
+    year = dates.year_of(s.start)
+    wage = s.series.get("migrant_wage_yuan_month", year)
+    line = s.series.get("poverty_line_yuan_head_year", year)
+    home = hh["workers"].astype(np.float64) - hh["away"]
+    monthly = (
+        hh["members"] * s["income.farm_income_yuan_head_year"] / 12.0 * hh["land"]
+        + hh["away"] * wage * s["migration.remittance_share"]
+        + home * wage * s["labour.casual_wage_ratio"] * s["labour.casual_work_prob"]
+    )
+    return (12.0 * monthly / hh["members"] < line).astype(np.int8)
+
+
+def _ties(s: Scenario, sizes: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray,
+                                                                                np.ndarray]:
+    """CSR tie lists (local indices): a Watts-Strogatz ring inside each village
+    plus weak ties to households of other villages, more likely the nearer and
+    the larger the village."""
+    n = int(sizes.sum())
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    k = max(2, int(s["world.ties_per_household"]) // 2 * 2)
+    beta = s["world.tie_rewiring"]
+    src_parts: list[np.ndarray] = []
+    dst_parts: list[np.ndarray] = []
+    for v, size in enumerate(sizes):
+        ring = _ring(int(size), k, beta, rng)
+        src_parts.append(np.repeat(np.arange(size) + starts[v], ring.shape[1]))
+        dst_parts.append(ring.ravel() + starts[v])
+
+    mean_weak = s["world.inter_village_ties"]
+    if len(sizes) > 1 and mean_weak > 0:
+        xy = np.array([[v.x_km, v.y_km] for v in s.villages])
+        n_partners = min(len(sizes) - 1, MAX_PARTNER_VILLAGES)
+        dist, nearest = cKDTree(xy).query(xy, k=n_partners + 1)
+        scale = s["world.tie_distance_km"]
+        n_weak = rng.poisson(mean_weak, n)
+        for v in range(len(sizes)):
+            keep = nearest[v] != v
+            partners = nearest[v][keep][:n_partners]
+            w = sizes[partners] * np.exp(-dist[v][keep][:n_partners] / scale)
+            counts = n_weak[starts[v]:starts[v + 1]]
+            total = int(counts.sum())
+            if total == 0 or w.sum() <= 0:
+                continue
+            targets = rng.choice(partners, size=total, p=w / w.sum())
+            src_parts.append(np.repeat(np.arange(starts[v], starts[v + 1]), counts))
+            dst_parts.append(starts[targets] + rng.integers(0, sizes[targets]))
+
+    src = np.concatenate(src_parts) if src_parts else np.zeros(0, np.int64)
+    dst = np.concatenate(dst_parts) if dst_parts else np.zeros(0, np.int64)
+    order = np.argsort(src, kind="stable")  # ring ties first, then weak ties
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n))]).astype(np.int64)
+    return ptr, dst[order].astype(np.int64)
+
+
+def _ring(n: int, k: int, beta: float, rng: np.random.Generator) -> np.ndarray:
+    """Watts-Strogatz ties of one village (local indices), shape (n, k).
+
+    Each household listens to its k nearest neighbours on a ring; each tie is
+    rewired with probability ``beta`` to a random other household. Villages of
+    k or fewer households are fully connected.
+    """
+    if n <= 1:
+        return np.zeros((n, 0), np.int64)
+    if n <= k:
+        full = np.array([[j for j in range(n) if j != i] for i in range(n)], dtype=np.int64)
+        return full
+    offsets = np.concatenate([np.arange(1, k // 2 + 1), -np.arange(1, k // 2 + 1)])
+    ties = (np.arange(n)[:, None] + offsets[None, :]) % n
+    rewire = rng.random(ties.shape) < beta
+    if rewire.any():
+        # a random household other than oneself: draw from n - 1 and skip self
+        draws = rng.integers(0, n - 1, size=int(rewire.sum()))
+        selves = np.nonzero(rewire)[0]
+        draws = draws + (draws >= selves)
+        ties[rewire] = draws
+    return ties
