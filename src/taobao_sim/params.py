@@ -192,7 +192,7 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        "Month-to-month luck in reputation (sigma of a lognormal factor with mean 1)."),
     _P("shops", "max_loss_months", "int", 6, "months", 1, 120,
        "A shop closes after this many months of losses in a row."),
-    _P("shops", "sales_per_worker_yuan_month", "float", 60000.0, "yuan per worker-month",
+    _P("shops", "sales_per_worker_yuan_month", "float", 80000.0, "yuan per worker-month",
        1.0, 1e9,
        "Monthly sales one worker handles (sewing, packing, service); a shop staffs "
        "itself from its members at home first and hires the rest in the village."),
@@ -223,9 +223,9 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        "Piece-work earnings of such a household in a month, as a share of the industry "
        "wage."),
     # migration ----------------------------------------------------------
-    _P("migration", "migrate_rate", "float", 0.04, "per worker per month", 0.0, 1.0,
+    _P("migration", "migrate_rate", "float", 0.02, "per worker per month", 0.0, 1.0,
        "Highest monthly chance that a working-age member at home leaves for the city."),
-    _P("migration", "return_rate", "float", 0.03, "per migrant per month", 0.0, 1.0,
+    _P("migration", "return_rate", "float", 0.015, "per migrant per month", 0.0, 1.0,
        "Highest monthly chance that a migrant comes home for good."),
     _P("migration", "migration_beta", "float", 2.0, "per 1000 yuan per month", 0.0, 100.0,
        "Sensitivity of leaving and returning to the income gap (logit)."),

@@ -1,0 +1,291 @@
+"""The ``taobao-sim`` command.
+
+Every error a user can cause (a bad scenario file, a bad flag) ends in one line
+on standard error and exit status 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import NoReturn
+
+from .errors import TaobaoSimError, UsageError
+
+PROG = "taobao-sim"
+
+EPILOG = """\
+Examples:
+  taobao-sim run scenarios/dinglou.toml                 20 replicates, the scenario's seed
+  taobao-sim run scenarios/daiji.toml --replicates 5 --seed 7 --threads 2
+  taobao-sim validate scenarios/my_variant.toml         check a file without running it
+  taobao-sim keys                                       every scenario key with its unit
+
+Exit status: 0 done; 2 bad input (scenario file or flag), nothing written;
+130 interrupted, nothing written.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.exit(2)
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _pos_int(text: str) -> int:
+    value = _nonneg_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Agent-based model of rural e-commerce (Taobao villages): households "
+                    "start online shops, work for others' shops, migrate to the city or come "
+                    "back; the model follows adoption, income, poverty and migration month by "
+                    "month.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser(
+        "run", help="run a scenario's ensemble and write a results folder",
+        description="Run a scenario's ensemble of replicates, print its target table (or "
+                    "headline figures) and write results/<scenario>/<run-id>/ with "
+                    "manifest.json, timeseries.parquet/.csv, households.parquet/.csv, "
+                    "summary.json and figures/.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Each replicate's seed is spawned from the root seed (numpy SeedSequence, "
+               "spawn key = replicate number), so results depend only on the scenario and "
+               "the seed, not on the number of threads.")
+    run.add_argument("scenario", metavar="SCENARIO", help="scenario file (.toml)")
+    run.add_argument("--seed", type=_nonneg_int, metavar="N",
+                     help="root seed (default: the scenario's 'seed')")
+    run.add_argument("--replicates", type=_pos_int, metavar="N",
+                     help="number of replicates (default: the scenario's 'replicates')")
+    run.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+                     help="folder under which <scenario>/<run-id>/ is written "
+                          "(default: results)")
+    run.add_argument("--threads", type=_pos_int, metavar="N",
+                     help="threads for the engine (default: all cores)")
+    run.add_argument("--engine", choices=["numba"], default="numba",
+                     help="simulation engine (default: numba)")
+    run.add_argument("--no-households", action="store_true",
+                     help="do not write the household panel (large worlds)")
+    run.add_argument("--no-figures", action="store_true", help="do not draw figures")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    val = sub.add_parser("validate", help="check a scenario file and print what it resolves to",
+                         description="Load and validate a scenario file (with its extends "
+                                     "chain) without running it.")
+    val.add_argument("scenario", metavar="SCENARIO", help="scenario file (.toml)")
+
+    keys = sub.add_parser("keys", help="list every scenario key with unit, default and range",
+                          description="List every key a scenario file may hold.")
+    keys.add_argument("--markdown", action="store_true",
+                      help="print the reference page docs/SCENARIO.md")
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "run":
+            return cmd_run(args, argv)
+        if args.command == "validate":
+            return cmd_validate(args)
+        if args.command == "keys":
+            return cmd_keys(args)
+    except TaobaoSimError as exc:
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return exc.exit_status
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted; nothing was written\n")
+        return 130
+    return 2  # pragma: no cover - argparse rejects other commands
+
+
+def _check_threads(threads: int | None) -> None:
+    import numba
+
+    most = numba.config.NUMBA_NUM_THREADS
+    if threads is not None and threads > most:
+        raise UsageError(f"--threads {threads}: this machine has {most} "
+                         f"(numba's thread limit); expected 1 to {most}")
+
+
+def cmd_run(args: argparse.Namespace, argv: list[str] | None) -> int:
+    from . import results
+    from .scenario import load_scenario
+
+    _check_threads(args.threads)
+    root = results.check_output_root(args.out)
+    scenario = load_scenario(args.scenario)
+    if args.no_households:
+        scenario = scenario.replace({"output.households_panel": False})
+
+    from . import provenance
+    from .engine import simulate
+    from .targets import target_table
+
+    seed = args.seed if args.seed is not None else scenario.seed
+    n = args.replicates if args.replicates is not None else scenario.replicates
+    started = provenance.now_iso()
+    t0 = time.perf_counter()
+    with _Progress(args.quiet, f"{scenario.name}: {n} replicates") as tick:
+        out = simulate(scenario, replicates=n, seed=seed, threads=args.threads, progress=tick)
+    rows = target_table(out)
+    folder = results.write_run(out, rows, root, seed, started, t0,
+                               figures=not args.no_figures,
+                               command=[PROG, *(argv if argv is not None else sys.argv[1:])])
+    print_table(out.scenario.name, rows, n, out.wall_seconds)
+    print(f"results: {_rel(folder)}")
+    return 0
+
+
+def _rel(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+
+
+class _Progress:
+    """Context manager yielding a ``tick(done, total)`` callback that drives a
+    rich progress bar on a terminal (silent otherwise or with --quiet)."""
+
+    def __init__(self, quiet: bool, label: str) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.label = label
+        self._bar = None
+        self._task = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda done, total: None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                             TextColumn("{task.completed}/{task.total} months"),
+                             TimeRemainingColumn(), console=Console(stderr=True),
+                             transient=True)
+        self._bar.__enter__()
+        self._task = self._bar.add_task(self.label, total=None)
+
+        def tick(done: int, total: int) -> None:
+            self._bar.update(self._task, completed=done, total=total)
+
+        return tick
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
+def print_table(name: str, rows: list, replicates: int, seconds: float) -> None:
+    """Print a target (or headline) table to standard output."""
+    from rich.console import Console
+    from rich.table import Table
+
+    has_targets = any(r.met is not None for r in rows)
+    title = (f"{name}: targets, {replicates} replicates" if has_targets
+             else f"{name}: headline figures, {replicates} replicates")
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("", style="bold")
+    table.add_column("figure")
+    if has_targets:
+        table.add_column("real")
+    table.add_column("mean", justify="right")
+    table.add_column("5-95%", justify="right")
+    if has_targets:
+        table.add_column("target")
+        table.add_column("", justify="center")
+    for r in rows:
+        cells = [r.id, r.label]
+        if has_targets:
+            cells.append(r.real)
+        spread = f"{_num(r.p5)} - {_num(r.p95)}" if r.n and r.p5 == r.p5 else "-"
+        cells += [_num(r.mean), spread]
+        if has_targets:
+            cells += [r.tolerance, "[green]met[/green]" if r.met else "[red]MISSED[/red]"]
+        table.add_row(*cells)
+        if r.detail:
+            table.add_row("", f"[dim]{r.detail}[/dim]", *[""] * (len(cells) - 2))
+    console = Console(width=max(140, Console().width))
+    console.print(table)
+    if has_targets:
+        met = sum(1 for r in rows if r.met)
+        console.print(f"{met} of {len(rows)} targets met; simulation {seconds:.2f} s")
+    else:
+        console.print(f"simulation {seconds:.2f} s")
+
+
+def _num(x: float) -> str:
+    if x != x:  # NaN
+        return "n/a"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from . import dates
+    from .scenario import load_scenario
+
+    s = load_scenario(args.scenario)
+    print(f"{s.path}: valid")
+    print(f"  name {s.name}; {dates.format_month(s.start)} to {dates.format_month(s.end)} "
+          f"({s.months} months); {len(s.villages)} villages, {s.households} households; "
+          f"{s.replicates} replicates from seed {s.seed}; targets: {s.targets}")
+    if len(s.sources) > 1:
+        print("  extends: " + " -> ".join(p for p, _ in s.sources))
+    print(f"  digest {s.digest()[:16]}")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from . import params
+
+    if args.markdown:
+        print(params.reference_markdown())
+        return 0
+    for p in params.ALL_PARAMS:
+        default = p.default if p.default != "" else "-"
+        print(f"{p.dotted:42s} {p.unit or '-':28s} default {default!s:12s} {p.range_text()}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
