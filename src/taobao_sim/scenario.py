@@ -14,12 +14,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from . import dates, params
+from ._frozen import FrozenDict
 from .errors import ScenarioError
 from .params import Param
 from .series import Series, load_default_series
@@ -150,7 +150,7 @@ class Scenario:
         villages = self.villages
         _check_cross(origin, values, start, end, villages, self.series)
         return Scenario(self.path, values["name"] or self.name, start, end,
-                        MappingProxyType(values), villages, self.series, self.sources)
+                        FrozenDict(values), villages, self.series, self.sources)
 
 
 # -- loading -------------------------------------------------------------------
@@ -245,13 +245,11 @@ def _validate_raw(where: str, raw: dict[str, Any]) -> None:
         elif key == "series":
             _validate_series(where, value)
         else:
-            choices = list(_TOP) + list(_TABLES)
-            hint = _suggest(key, choices)
-            if not hint:  # a section key written at top level?
-                for section, table in _SECTIONS.items():
-                    if key in table:
-                        hint = f" (did you mean '{section}.{key}' under [{section}]?)"
-                        break
+            home = [s for s, table in _SECTIONS.items() if key in table]
+            if home:  # a section's key written at the top level (or after the wrong table)
+                hint = f" (did you mean '{home[0]}.{key}' under [{home[0]}]?)"
+            else:
+                hint = _suggest(key, list(_TOP) + list(_TABLES))
             raise ScenarioError(where, key, "is not a known key" + hint)
 
 
@@ -384,7 +382,7 @@ def _build(leaf: str, merged: dict, origin_of: dict[str, str],
     where = origin_of.get
     _check_cross(leaf, values, start, end, tuple(villages), series, where)
     return Scenario(str(Path(leaf).resolve()), values["name"], start, end,
-                    MappingProxyType(values), tuple(villages), series, sources)
+                    FrozenDict(values), tuple(villages), series, sources)
 
 
 def _check_cross(leaf: str, values: Mapping[str, Any], start: int, end: int,

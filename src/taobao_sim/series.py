@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from types import MappingProxyType
 
 import numpy as np
 
 from . import dates
+from ._frozen import FrozenDict
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Series:
 
 
 def _freeze(values: dict[str, dict[int, float]]) -> Mapping[str, Mapping[int, float]]:
-    return MappingProxyType({k: MappingProxyType(v) for k, v in values.items()})
+    return FrozenDict({k: FrozenDict(v) for k, v in values.items()})
 
 
 @lru_cache(maxsize=1)
@@ -62,5 +62,5 @@ def load_default_series() -> Series:
     values = {name: {int(y): float(v) for y, v in t["values"].items()}
               for name, t in raw.items()}
     return Series(_freeze(values),
-                  MappingProxyType({k: t["unit"] for k, t in raw.items()}),
-                  MappingProxyType({k: t["note"] for k, t in raw.items()}))
+                  FrozenDict({k: t["unit"] for k, t in raw.items()}),
+                  FrozenDict({k: t["note"] for k, t in raw.items()}))

@@ -1,0 +1,41 @@
+# taobao-sim: common tasks. Each target creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+REPLICATES ?= 20
+
+.PHONY: run test lint docs bench clean help
+
+help:
+	@echo "make run    - set up .venv and run the Dinglou scenario ($(REPLICATES) replicates)"
+	@echo "make test   - set up .venv with the test tools and run the tests"
+	@echo "make lint   - ruff check"
+	@echo "make docs   - regenerate docs/SCENARIO.md from the parameter table"
+	@echo "make clean  - remove .venv and caches (not results/)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/taobao-sim run scenarios/dinglou.toml --replicates $(REPLICATES)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+docs: $(VENV)/.installed
+	$(BIN)/taobao-sim keys --markdown > docs/SCENARIO.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info
