@@ -87,6 +87,57 @@ def _store(r, s: HouseholdState) -> None:
     r.profit_ytd = s.profit_ytd
 
 
+@nb.njit(cache=True)
+def tally(m, agg, fo, hs: HouseholdState, new: HouseholdState, out, t: int, hid: int) -> None:
+    """Add one household's month to its village's metrics ``m`` and next-month
+    aggregates ``agg``, and note the village's first shop in ``fo``.
+
+    Both engines call this in household order, so their sums agree to the bit.
+    Reputation is summed as stored (float32).
+    """
+    if new.shop_state == ACTIVE:
+        agg[A_SHOPS] += 1.0
+        agg[A_REPUTATION] += np.float64(np.float32(new.reputation))
+    else:
+        agg[A_SUPPLY] += new.workers - new.away
+    agg[A_SALES] += out.sales
+    agg[A_VACANCIES] += out.vacancies
+    m[M_HOUSEHOLDS] += 1.0
+    m[M_ENGAGED] += out.engaged
+    m[M_SHOPS] += 1.0 if hs.shop_state == ACTIVE else 0.0
+    m[M_PREPARING] += 1.0 if new.shop_state == rules.PREPARING else 0.0
+    m[M_SALES] += out.sales
+    m[M_PROFIT] += out.profit
+    m[M_POOR] += new.poor
+    m[M_MIGRANTS] += new.away
+    m[M_RETURNS] += out.returns
+    m[M_DEPARTURES] += out.departures
+    m[M_EMPLOYED] += new.employed
+    m[M_VACANCIES] += out.vacancies
+    m[M_HIRED] += out.hired
+    m[M_OPENED] += out.opened
+    m[M_CLOSED] += out.closed
+    m[M_INCOME] += out.income
+    m[M_PEOPLE_HOME] += new.members - new.away
+    if out.opened == 1 and fo[0] < 0:
+        fo[0] = t
+        fo[1] = hid
+
+
+@nb.njit(cache=True)
+def panel_row(row, hs: HouseholdState, new: HouseholdState, out) -> None:
+    """Fill a household's December row of the yearly panel."""
+    row[H_SHOP] = 1.0 if hs.shop_state == ACTIVE else 0.0
+    row[H_SALES] = out.year_sales
+    row[H_PROFIT] = out.year_profit
+    row[H_INCOME_PER_HEAD] = out.year_income / new.members
+    row[H_POOR] = new.poor
+    row[H_MEMBERS_HOME] = new.members - new.away
+    row[H_MEMBERS_AWAY] = new.away
+    row[H_EMPLOYED] = new.employed
+    row[H_CAPITAL] = np.float32(new.capital)
+
+
 @nb.njit(cache=True, parallel=True)
 def init_aggregates(hh, village_start, vagg, buf) -> None:
     """Fill ``vagg[buf]`` from the households' state (before the first month)."""
@@ -158,62 +209,21 @@ def run_months(
             farm = rules.farm_income_head(p, t)
             line = poverty_line[u, t]
             m = np.zeros(N_METRICS)
-            shops_next = 0.0
-            rep_next = 0.0
-            supply_next = 0.0
+            agg = np.zeros(N_AGG)
             for i in range(village_start[v], village_start[v + 1]):
-                r = hh[i]
                 nv = rules.neighbour_view(ties_idx[ties_ptr[i]:ties_ptr[i + 1]], seen[cur])
-                hs = _load(r)
+                hs = _load(hh[i])
                 new, out = rules.household_step(
                     p, hs, nv, vv, seed, t, i - first_hh, month_of_year, farm, line
                 )
-                _store(r, new)
+                _store(hh[i], new)
                 seen[nxt, i] = out.seen_profit
-
-                if new.shop_state == ACTIVE:
-                    shops_next += 1.0
-                    rep_next += np.float64(r.reputation)  # as stored (float32)
-                else:
-                    supply_next += new.workers - new.away
-                m[M_HOUSEHOLDS] += 1.0
-                m[M_ENGAGED] += out.engaged
-                m[M_SHOPS] += 1.0 if hs.shop_state == ACTIVE else 0.0
-                m[M_PREPARING] += 1.0 if new.shop_state == rules.PREPARING else 0.0
-                m[M_SALES] += out.sales
-                m[M_PROFIT] += out.profit
-                m[M_POOR] += new.poor
-                m[M_MIGRANTS] += new.away
-                m[M_RETURNS] += out.returns
-                m[M_DEPARTURES] += out.departures
-                m[M_EMPLOYED] += new.employed
-                m[M_VACANCIES] += out.vacancies
-                m[M_HIRED] += out.hired
-                m[M_OPENED] += out.opened
-                m[M_CLOSED] += out.closed
-                m[M_INCOME] += out.income
-                m[M_PEOPLE_HOME] += new.members - new.away
-                if out.opened == 1 and first_open[v, 0] < 0:
-                    first_open[v, 0] = t
-                    first_open[v, 1] = i - first_hh
+                tally(m, agg, first_open[v], hs, new, out, t, i - first_hh)
                 if record_panel:
-                    row = panel[year_index, i]
-                    row[H_SHOP] = 1.0 if hs.shop_state == ACTIVE else 0.0
-                    row[H_SALES] = out.year_sales
-                    row[H_PROFIT] = out.year_profit
-                    row[H_INCOME_PER_HEAD] = out.year_income / new.members
-                    row[H_POOR] = new.poor
-                    row[H_MEMBERS_HOME] = new.members - new.away
-                    row[H_MEMBERS_AWAY] = new.away
-                    row[H_EMPLOYED] = new.employed
-                    row[H_CAPITAL] = r.capital
+                    panel_row(panel[year_index, i], hs, new, out)
             m[M_LOCAL_WAGE] = vv.local_wage
             metrics[t, v, :] = m
-            vagg[nxt, v, A_SHOPS] = shops_next
-            vagg[nxt, v, A_REPUTATION] = rep_next
-            vagg[nxt, v, A_SALES] = m[M_SALES]
-            vagg[nxt, v, A_VACANCIES] = m[M_VACANCIES]
-            vagg[nxt, v, A_SUPPLY] = supply_next
+            vagg[nxt, v, :] = agg
         for u in range(n_universes):
             total = 0.0
             for v in range(universe_village_start[u], universe_village_start[u + 1]):
