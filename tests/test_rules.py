@@ -186,7 +186,23 @@ def test_december_assessment_resets_the_year(p):
 def test_piecework_only_when_no_worker_is_home(p):
     vv = view(p, job_chance=1.0)
     alone = household(members=4, workers=1, away=1)
-    hits = sum(step(p, alone, vv=vv, hid=h)[1].engaged for h in range(200))
-    assert 0.3 < hits / 200 < 0.7  # piecework_prob = 0.5
+    outs = [step(p, alone, vv=vv, hid=h)[1] for h in range(400)]
+    share = sum(o.engaged for o in outs) / 400
+    assert abs(share - p[P.PIECEWORK_PROB]) < 0.08
+    pay = p[P.PIECEWORK_WAGE_RATIO] * vv.local_wage
+    without = step(p, alone, vv=view(p, job_chance=0.0))[1].income
+    assert {round(o.income - without, 6) for o in outs} == {0.0, round(pay, 6)}
     nobody = household(members=1, workers=1, away=1)
     assert sum(step(p, nobody, vv=vv, hid=h)[1].engaged for h in range(50)) == 0
+
+
+def test_no_internet_no_imitation_either(p):
+    offline = rules.village_view(p, 36, 4, 2290.0, 0.0, 0.0, 0.0, 0.0, 1.0, False, 1.0)
+    assert rules.entry_probability(p, NeighbourView(6, 6, 50000.0), offline) == 0.0
+
+
+def test_short_first_year_is_annualised(p):
+    # a run starting in July: December is the sixth month counted
+    hs = household(income_ytd=6000.0, members=4)
+    _, out = step(p, hs, t=5, month=11)
+    assert out.year_income == pytest.approx((6000.0 + out.income) * 2.0)

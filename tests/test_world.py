@@ -66,3 +66,12 @@ def test_state_is_compact(daiji):
     w = build_world([daiji], [3])
     assert HOUSEHOLD_DTYPE.itemsize <= 48
     assert w.state_bytes() / w.n_households <= 96
+
+
+def test_no_repeated_ties(dinglou):
+    s = dinglou.replace({"world.tie_rewiring": 0.9, "world.ties_per_household": 12})
+    w = build_world([s], [5])
+    for i in range(w.n_households):
+        ties = w.ties_idx[w.ties_ptr[i]:w.ties_ptr[i + 1]]
+        assert len(set(ties.tolist())) == len(ties) == 12
+        assert i not in ties

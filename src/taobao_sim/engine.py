@@ -181,10 +181,14 @@ class KernelState:
         seen = np.full((2, n), np.nan, dtype=np.float32)
         vagg = np.zeros((2, v, kernel.N_AGG))
         kernel.init_aggregates(world.households, world.village_start, vagg, 0)
+        rep_total = np.zeros((2, u))
+        for k in range(u):
+            v0, v1 = world.universe_village_start[k], world.universe_village_start[k + 1]
+            rep_total[0, k] = vagg[0, v0:v1, kernel.A_REPUTATION].sum()
         return cls(
             seen=seen,
             vagg=vagg,
-            rep_total=np.zeros((2, u)),
+            rep_total=rep_total,
             metrics=np.zeros((months, v, kernel.N_METRICS)),
             panel=np.full((years, n if years else 0, kernel.N_PANEL), np.nan, dtype=np.float32),
             first_open=np.full((v, 2), -1, dtype=np.int64),

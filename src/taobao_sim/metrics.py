@@ -56,8 +56,6 @@ PANEL_COLUMNS: tuple[tuple[str, int, str], ...] = (
 TAOBAO_VILLAGE_SALES_YUAN = 10_000_000.0
 TAOBAO_VILLAGE_SHOPS = 100
 TAOBAO_VILLAGE_SHOP_SHARE = 0.10
-#: A Taobao town: a township with at least this many Taobao villages (rule from 2014).
-TAOBAO_TOWN_VILLAGES = 3
 
 
 def village_index(out: RunOutput, name: str) -> int:

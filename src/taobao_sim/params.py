@@ -216,7 +216,7 @@ KERNEL_PARAMS: tuple[Param, ...] = (
     _P("labour", "casual_work_prob", "float", 0.3, "per worker per month", 0.0, 1.0,
        "Chance a working-age member at home without an industry job finds casual work "
        "in a month."),
-    _P("labour", "piecework_prob", "float", 0.5, "per household per month", 0.0, 1.0,
+    _P("labour", "piecework_prob", "float", 0.7, "per household per month", 0.0, 1.0,
        "Chance that a household whose members at home are all children or elderly takes "
        "piece-work (trimming, packing, simple sewing) in a month, times the job chance."),
     _P("labour", "piecework_wage_ratio", "float", 0.4, "x industry wage", 0.0, 10.0,

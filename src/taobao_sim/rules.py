@@ -31,8 +31,8 @@ ACTIVE = 2
 
 #: Deviation of each calendar month's demand from the yearly mean (Jan..Dec), mean 0.
 #: Peaks: orders for Children's Day (1 June) in April-May, Halloween in
-#: September-October, New Year performances in November-January; troughs around
-#: Spring Festival (February, couriers stop) and in the summer holidays.
+#: September-October, New Year performances in November and January; troughs
+#: around Spring Festival (February, couriers stop) and in the summer holidays.
 SEASON_PROFILE = np.array(
     [0.2, -0.8, -0.2, 0.4, 1.0, 0.0, -0.8, -0.8, 0.2, 0.6, 0.2, 0.0], dtype=np.float64
 )
@@ -80,6 +80,7 @@ VillageView = namedtuple(
         "city_net",  # migrant wage less city living costs, yuan per month
         "remittance",  # sent home per migrant, yuan per month
         "discovery",  # chance of independent discovery this month
+        "internet",  # 1.0 if households can sell online yet, else 0.0
     ],
 )
 
@@ -98,6 +99,7 @@ Outcome = namedtuple(
         "closed",  # 1 if the shop closed this month
         "engaged",  # 1 if the household runs a shop or a member works for the industry
         "year_income",  # December only (else NaN): this calendar year's income, yuan
+        #                 (annualised if the run started after January)
         "year_sales",  # December only: this year's shop sales, yuan
         "year_profit",  # December only: this year's shop profit, yuan
     ],
@@ -200,6 +202,7 @@ def village_view(
         city_wage * (1.0 - p[P.CITY_COST_SHARE]),
         city_wage * p[P.REMITTANCE_SHARE],
         discovery,
+        1.0 if internet else 0.0,
     )
 
 
@@ -232,9 +235,12 @@ def local_income_per_worker(vv: VillageView) -> float:
 def entry_probability(p: np.ndarray, nv: NeighbourView, vv: VillageView) -> float:
     """Monthly chance that a household with a member at home decides to start a shop.
 
-    Exposure (independent discovery plus imitation of the ties that sell) times
-    the logit attraction of the profit it expects over a worker's local earnings.
+    Zero before the village has internet access. Otherwise exposure (independent
+    discovery plus imitation of the ties that sell) times the logit attraction of
+    the profit it expects over a worker's local earnings.
     """
+    if vv.internet == 0.0:
+        return 0.0
     share = nv.selling / nv.ties if nv.ties > 0 else 0.0
     exposure = min(1.0, vv.discovery + p[P.IMITATION] * share)
     if exposure <= 0.0:
@@ -366,29 +372,29 @@ def household_step(
 
     # 2. Work for others: members at home of households without an active shop.
     #    Where only children and elderly are at home, they may take piece-work.
-    employed = 0
+    jobs = 0
     casual_work = 0
-    piecework = 0.0
+    piecework = 0
     if hs.shop_state != ACTIVE:
         for j in range(home):
             if rng.uniform(seed, step, hid, rng.STREAM_EMPLOY + j) < vv.job_chance:
-                employed += 1
+                jobs += 1
             elif rng.uniform(seed, step, hid, rng.STREAM_CASUAL + j) < p[P.CASUAL_WORK_PROB]:
                 casual_work += 1
         if home == 0 and members > workers:
             chance = vv.job_chance * p[P.PIECEWORK_PROB]
             if rng.uniform(seed, step, hid, rng.STREAM_PIECEWORK) < chance:
-                employed += 1
-                piecework = p[P.PIECEWORK_WAGE_RATIO] * vv.local_wage
+                piecework = 1
+    employed = jobs + piecework
     casual_wage = vv.casual_income / p[P.CASUAL_WORK_PROB] if p[P.CASUAL_WORK_PROB] > 0 \
         else 0.0
 
     # 3. Income and savings.
     income = (
         members * farm_income_head * hs.land
-        + employed * vv.local_wage
+        + jobs * vv.local_wage
+        + piecework * p[P.PIECEWORK_WAGE_RATIO] * vv.local_wage
         + casual_work * casual_wage
-        + piecework
         + away * vv.remittance
         + hs.poor * members * p[P.TRANSFER_YUAN_HEAD_MONTH]
         + profit
@@ -453,10 +459,12 @@ def household_step(
     year_sales = np.nan
     year_profit = np.nan
     if month_of_year == 11:
-        year_income = income_ytd
+        # a run that starts after January has a short first year: annualise it
+        months_counted = min(12, step + 1)
+        year_income = income_ytd * 12.0 / months_counted
         year_sales = sales_ytd
         year_profit = profit_ytd
-        poor = 1 if income_ytd / members < poverty_line else 0
+        poor = 1 if year_income / members < poverty_line else 0
         income_ytd = 0.0
         sales_ytd = 0.0
         profit_ytd = 0.0

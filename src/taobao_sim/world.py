@@ -252,10 +252,27 @@ def _ring(n: int, k: int, beta: float, rng: np.random.Generator) -> np.ndarray:
     offsets = np.concatenate([np.arange(1, k // 2 + 1), -np.arange(1, k // 2 + 1)])
     ties = (np.arange(n)[:, None] + offsets[None, :]) % n
     rewire = rng.random(ties.shape) < beta
-    if rewire.any():
+    rows, cols = np.nonzero(rewire)
+    if rows.size:
         # a random household other than oneself: draw from n - 1 and skip self
-        draws = rng.integers(0, n - 1, size=int(rewire.sum()))
-        selves = np.nonzero(rewire)[0]
-        draws = draws + (draws >= selves)
-        ties[rewire] = draws
+        draws = rng.integers(0, n - 1, size=rows.size)
+        ties[rows, cols] = draws + (draws >= rows)
+        _redraw_duplicates(ties, n, rng)
     return ties
+
+
+def _redraw_duplicates(ties: np.ndarray, n: int, rng: np.random.Generator) -> None:
+    """Redraw repeated ties of a household (rewiring can hit an existing tie) until
+    every row names distinct households; rows keep their ring ties first."""
+    while True:
+        order = np.sort(ties, axis=1)
+        dup_rows = np.flatnonzero((order[:, 1:] == order[:, :-1]).any(axis=1))
+        if dup_rows.size == 0:
+            return
+        for i in dup_rows:
+            row = ties[i]
+            _, first = np.unique(row, return_index=True)
+            repeated = np.setdiff1d(np.arange(len(row)), first)
+            for j in repeated:
+                draw = int(rng.integers(0, n - 1))
+                row[j] = draw + (draw >= i)
