@@ -4,11 +4,12 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 REPLICATES ?= 20
 
-.PHONY: run test lint docs bench clean help
+.PHONY: run test test-slow lint docs bench clean help
 
 help:
 	@echo "make run    - set up .venv and run the Dinglou scenario ($(REPLICATES) replicates)"
 	@echo "make test   - set up .venv with the test tools and run the tests"
+	@echo "make test-slow - the long tests (full Daiji on both engines, ...)"
 	@echo "make lint   - ruff check"
 	@echo "make docs   - regenerate docs/SCENARIO.md from the parameter table"
 	@echo "make clean  - remove .venv and caches (not results/)"
@@ -30,6 +31,9 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+test-slow: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m slow
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -160,3 +160,19 @@ def test_console_script_has_no_traceback(tmp_path, write_toml):
     assert proc.returncode == 2
     assert "shops.imitation" in _only_line(proc.stderr)
     assert not (tmp_path / "r").exists()
+
+
+def test_mesa_engine_writes_the_same_folder(tmp_path, capsys):
+    import pyarrow.parquet as pq
+
+    for engine in ("numba", "mesa"):
+        code, _out, err = run_cli(capsys, "run", DINGLOU, "--replicates", "1", "--seed", "3",
+                                  "--engine", engine, "--quiet", "--no-figures",
+                                  "--out", str(tmp_path / engine))
+        assert code == 0, err
+    fast, slow = (next((tmp_path / e / "dinglou").iterdir()) for e in ("numba", "mesa"))
+    for name in ("timeseries.parquet", "households.parquet"):
+        assert pq.read_table(fast / name).equals(pq.read_table(slow / name)), name
+    assert json.loads((slow / "manifest.json").read_text())["engine"] == "mesa"
+    assert (json.loads((fast / "summary.json").read_text())["rows"]
+            == json.loads((slow / "summary.json").read_text())["rows"])

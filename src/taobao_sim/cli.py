@@ -87,8 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: results)")
     run.add_argument("--threads", type=_pos_int, metavar="N",
                      help="threads for the engine (default: all cores)")
-    run.add_argument("--engine", choices=["numba"], default="numba",
-                     help="simulation engine (default: numba)")
+    run.add_argument("--engine", choices=["numba", "mesa"], default="numba",
+                     help="numba: the fast engine (default); mesa: households as Mesa "
+                          "agents, the same numbers, far slower")
     run.add_argument("--no-households", action="store_true",
                      help="do not write the household panel (large worlds)")
     run.add_argument("--no-figures", action="store_true", help="do not draw figures")
@@ -161,8 +162,9 @@ def cmd_run(args: argparse.Namespace, argv: list[str] | None) -> int:
     n = args.replicates if args.replicates is not None else scenario.replicates
     started = provenance.now_iso()
     t0 = time.perf_counter()
-    with _Progress(args.quiet, f"{scenario.name}: {n} replicates") as tick:
-        out = simulate(scenario, replicates=n, seed=seed, threads=args.threads, progress=tick)
+    with _Progress(args.quiet, f"{scenario.name}: {n} replicates ({args.engine})") as tick:
+        out = simulate(scenario, replicates=n, seed=seed, threads=args.threads, progress=tick,
+                       engine=args.engine)
     rows = target_table(out)
     folder = results.write_run(out, rows, root, seed, started, t0,
                                figures=not args.no_figures,
@@ -196,7 +198,7 @@ class _Progress:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                             TextColumn("{task.completed}/{task.total} months"),
+                             TextColumn("{task.completed}/{task.total} months simulated"),
                              TimeRemainingColumn(), console=Console(stderr=True),
                              transient=True)
         self._bar.__enter__()

@@ -82,8 +82,9 @@ def simulate(
     threads: int | None = None,
     progress: ProgressFn | None = None,
     panel: bool | None = None,
+    engine: str = "numba",
 ) -> RunOutput:
-    """Run an ensemble of a scenario on the fast engine.
+    """Run an ensemble of a scenario.
 
     Args:
         scenario: the scenario.
@@ -93,7 +94,15 @@ def simulate(
         threads: numba threads (default: numba's current setting).
         progress: callback ``progress(done, total)`` in months.
         panel: record the yearly household panel (default: ``output.households_panel``).
+        engine: "numba" (the fast engine) or "mesa" (households as Mesa agents;
+            same numbers, much slower; ``threads`` does not apply).
     """
+    if engine == "mesa":
+        from .model import simulate_mesa
+
+        return simulate_mesa(scenario, replicates, seed, progress, panel)
+    if engine != "numba":
+        raise ValueError(f"unknown engine {engine!r}; expected 'numba' or 'mesa'")
     n = replicates if replicates is not None else scenario.replicates
     root = seed if seed is not None else scenario.seed
     seeds = replicate_seeds(root, n)
