@@ -31,6 +31,10 @@ def household(**kw):
     return HouseholdState(**base)
 
 
+def entry(p, nv, vv):
+    return rules.entry_probability(p, nv, vv, rules.entry_exposure(p, nv, vv))
+
+
 def step(p, hs, nv=None, vv=None, t=36, hid=0, month=4, seed=1):
     nv = nv or NeighbourView(6, 0, 0.0)
     vv = vv or view(p)
@@ -70,17 +74,17 @@ def test_scarce_labour_raises_wage_and_job_chance(p):
 
 def test_no_exposure_no_entry(p):
     vv = view(p, discovery=0.0)
-    assert rules.entry_probability(p, NeighbourView(6, 0, 0.0), vv) == 0.0
-    assert rules.entry_probability(p, NeighbourView(6, 3, 2000.0), vv) > 0.0
+    assert entry(p, NeighbourView(6, 0, 0.0), vv) == 0.0
+    assert entry(p, NeighbourView(6, 3, 2000.0), vv) > 0.0
     no_net = rules.village_view(p, 36, 4, 2290.0, 0.0, 0.0, 0.0, 0.0, 1.0, False, 1.0)
     assert no_net.discovery == 0.0
 
 
 def test_entry_rises_with_neighbours_profit_and_number(p):
     vv = view(p)
-    few = rules.entry_probability(p, NeighbourView(6, 1, 1500.0), vv)
-    many = rules.entry_probability(p, NeighbourView(6, 4, 1500.0), vv)
-    rich = rules.entry_probability(p, NeighbourView(6, 4, 5000.0), vv)
+    few = entry(p, NeighbourView(6, 1, 1500.0), vv)
+    many = entry(p, NeighbourView(6, 4, 1500.0), vv)
+    rich = entry(p, NeighbourView(6, 4, 5000.0), vv)
     assert few < many < rich
 
 
@@ -97,7 +101,7 @@ def test_higher_city_wage_means_more_leaving_and_fewer_returns(p):
     for wage in (1000.0, 2000.0, 3000.0):
         low = rules.village_view(p, 36, 4, wage, 0.0, 0.0, 0.0, 0.0, 50.0, True, 1.0)
         high = rules.village_view(p, 36, 4, wage * 1.5, 0.0, 0.0, 0.0, 0.0, 50.0, True, 1.0)
-        assert rules.leave_probability(p, high) > rules.leave_probability(p, low)
+        assert high.leave > low.leave
         assert rules.return_probability(p, nv, high) < rules.return_probability(p, nv, low)
 
 
@@ -198,7 +202,7 @@ def test_piecework_only_when_no_worker_is_home(p):
 
 def test_no_internet_no_imitation_either(p):
     offline = rules.village_view(p, 36, 4, 2290.0, 0.0, 0.0, 0.0, 0.0, 1.0, False, 1.0)
-    assert rules.entry_probability(p, NeighbourView(6, 6, 50000.0), offline) == 0.0
+    assert entry(p, NeighbourView(6, 6, 50000.0), offline) == 0.0
 
 
 def test_short_first_year_is_annualised(p):

@@ -88,9 +88,10 @@ def _store(r, s: HouseholdState) -> None:
 
 
 @nb.njit(cache=True)
-def tally(m, agg, fo, hs: HouseholdState, new: HouseholdState, out, t: int, hid: int) -> None:
+def tally(m, agg, first_open, v: int, hs: HouseholdState, new: HouseholdState, out, t: int,
+          hid: int) -> None:
     """Add one household's month to its village's metrics ``m`` and next-month
-    aggregates ``agg``, and note the village's first shop in ``fo``.
+    aggregates ``agg``, and note the village's first shop in ``first_open[v]``.
 
     Both engines call this in household order, so their sums agree to the bit.
     Reputation is summed as stored (float32).
@@ -119,23 +120,23 @@ def tally(m, agg, fo, hs: HouseholdState, new: HouseholdState, out, t: int, hid:
     m[M_CLOSED] += out.closed
     m[M_INCOME] += out.income
     m[M_PEOPLE_HOME] += new.members - new.away
-    if out.opened == 1 and fo[0] < 0:
-        fo[0] = t
-        fo[1] = hid
+    if out.opened == 1 and first_open[v, 0] < 0:
+        first_open[v, 0] = t
+        first_open[v, 1] = hid
 
 
 @nb.njit(cache=True)
-def panel_row(row, hs: HouseholdState, new: HouseholdState, out) -> None:
-    """Fill a household's December row of the yearly panel."""
-    row[H_SHOP] = 1.0 if hs.shop_state == ACTIVE else 0.0
-    row[H_SALES] = out.year_sales
-    row[H_PROFIT] = out.year_profit
-    row[H_INCOME_PER_HEAD] = out.year_income / new.members
-    row[H_POOR] = new.poor
-    row[H_MEMBERS_HOME] = new.members - new.away
-    row[H_MEMBERS_AWAY] = new.away
-    row[H_EMPLOYED] = new.employed
-    row[H_CAPITAL] = np.float32(new.capital)
+def panel_row(panel, y: int, i: int, hs: HouseholdState, new: HouseholdState, out) -> None:
+    """Fill household ``i``'s December row of year ``y`` of the yearly panel."""
+    panel[y, i, H_SHOP] = 1.0 if hs.shop_state == ACTIVE else 0.0
+    panel[y, i, H_SALES] = out.year_sales
+    panel[y, i, H_PROFIT] = out.year_profit
+    panel[y, i, H_INCOME_PER_HEAD] = out.year_income / new.members
+    panel[y, i, H_POOR] = new.poor
+    panel[y, i, H_MEMBERS_HOME] = new.members - new.away
+    panel[y, i, H_MEMBERS_AWAY] = new.away
+    panel[y, i, H_EMPLOYED] = new.employed
+    panel[y, i, H_CAPITAL] = np.float32(new.capital)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -210,17 +211,19 @@ def run_months(
             line = poverty_line[u, t]
             m = np.zeros(N_METRICS)
             agg = np.zeros(N_AGG)
+            seen_cur = seen[cur]
+            seen_nxt = seen[nxt]
             for i in range(village_start[v], village_start[v + 1]):
-                nv = rules.neighbour_view(ties_idx[ties_ptr[i]:ties_ptr[i + 1]], seen[cur])
+                nv = rules.neighbour_view(ties_idx, ties_ptr[i], ties_ptr[i + 1], seen_cur)
                 hs = _load(hh[i])
                 new, out = rules.household_step(
                     p, hs, nv, vv, seed, t, i - first_hh, month_of_year, farm, line
                 )
                 _store(hh[i], new)
-                seen[nxt, i] = out.seen_profit
-                tally(m, agg, first_open[v], hs, new, out, t, i - first_hh)
+                seen_nxt[i] = out.seen_profit
+                tally(m, agg, first_open, v, hs, new, out, t, i - first_hh)
                 if record_panel:
-                    panel_row(panel[year_index, i], hs, new, out)
+                    panel_row(panel, year_index, i, hs, new, out)
             m[M_LOCAL_WAGE] = vv.local_wage
             metrics[t, v, :] = m
             vagg[nxt, v, :] = agg

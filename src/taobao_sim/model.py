@@ -143,7 +143,7 @@ class Household(mesa.Agent):
         """Decide this month from the state at the start of the month (nothing changes yet)."""
         m = self.model
         t = m.t
-        nv = rules.neighbour_view(self.ties, m.seen[t % 2])
+        nv = rules.neighbour_view(self.ties, 0, len(self.ties), m.seen[t % 2])
         self._before = self.state()
         self._pending = rules.household_step(
             m.p, self._before, nv, self.village.view, m.universe_seed, t, self.index,
@@ -304,12 +304,11 @@ class TaobaoModel(mesa.Model):
         for v in self.villages:
             m = np.zeros(kernel.N_METRICS)
             agg = np.zeros(kernel.N_AGG)
-            fo = self.first_open[v.index]
             for h in v.households:
                 new, out = h._pending
-                kernel.tally(m, agg, fo, h._before, new, out, t, h.index)
+                kernel.tally(m, agg, self.first_open, v.index, h._before, new, out, t, h.index)
                 if record_panel:
-                    kernel.panel_row(self.panel[year_index, h.index], h._before, new, out)
+                    kernel.panel_row(self.panel, year_index, h.index, h._before, new, out)
             m[kernel.M_LOCAL_WAGE] = v.view.local_wage
             self.metrics[t, v.index] = m
             v.aggregates = agg

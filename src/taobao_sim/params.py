@@ -112,6 +112,21 @@ WORLD: tuple[Param, ...] = (
        "Spread of farm income across households (lognormal factor with mean 1)."),
 )
 
+SYNTHETIC: tuple[Param, ...] = (
+    _P("synthetic", "villages", "int", 0, "villages", 0, 10_000_000,
+       "Build a synthetic world of this many identical villages on a square grid, "
+       "instead of listing [[villages]] (0: off). For scaling studies and benchmarks."),
+    _P("synthetic", "households", "int", 300, "households per village", 1, 100_000,
+       "Households in each synthetic village."),
+    _P("synthetic", "spacing_km", "float", 2.0, "km", 0.01, 1000.0,
+       "Distance between neighbouring synthetic villages on the grid."),
+    _P("synthetic", "seed_villages", "int", 0, "villages", 0, 10_000_000,
+       "Only the first this many synthetic villages can start selling without seeing a "
+       "seller (discovery_multiplier 1, the rest 0); 0: all of them can."),
+    _P("synthetic", "internet_from", "month", "", "month", None, None,
+       "First month the synthetic villages can sell online; defaults to the scenario start."),
+)
+
 VILLAGE: tuple[Param, ...] = (
     _P("villages", "name", "str", "", "", None, None, "Village name (unique)."),
     _P("villages", "households", "int", 330, "households", 1, 1_000_000,
@@ -262,13 +277,14 @@ KERNEL_PARAMS: tuple[Param, ...] = (
 SECTIONS: dict[str, tuple[Param, ...]] = {
     "output": OUTPUT,
     "world": WORLD,
+    "synthetic": SYNTHETIC,
     **{s: tuple(p for p in KERNEL_PARAMS if p.section == s) for s in KERNEL_SECTIONS},
 }
 
 #: Tables of the [series] section: name -> unit.
 SERIES_NAMES = ("poverty_line_yuan_head_year", "migrant_wage_yuan_month", "yuan_per_usd")
 
-ALL_PARAMS: tuple[Param, ...] = TOP_LEVEL + OUTPUT + WORLD + VILLAGE + KERNEL_PARAMS
+ALL_PARAMS: tuple[Param, ...] = TOP_LEVEL + OUTPUT + WORLD + SYNTHETIC + VILLAGE + KERNEL_PARAMS
 
 #: Parameters a sweep or calibration may vary, by dotted name.
 TUNABLE: dict[str, Param] = {
@@ -294,13 +310,15 @@ def reference_markdown() -> str:
         "Generated from `src/taobao_sim/params.py` by `taobao-sim keys --markdown`; "
         "do not edit by hand.",
         "",
-        "A scenario is a TOML file. Every key is optional; a key not set takes its default "
+        "A scenario is a TOML file. Every key is optional (but for each village's `name` and "
+        "`households`, and at least one village); a key not set takes its default "
         "(or the value in the file named by `extends`). Money is in yuan at current prices; "
         "rates are per month unless the key says `per_year`.",
         "",
     ]
     groups = [("Top level", TOP_LEVEL), ("[output]", OUTPUT), ("[world]", WORLD),
-              ("[[villages]] (one table per village)", VILLAGE)]
+              ("[[villages]] (one table per village)", VILLAGE),
+              ("[synthetic] (instead of [[villages]])", SYNTHETIC)]
     groups += [(f"[{s}]", SECTIONS[s]) for s in KERNEL_SECTIONS]
     for title, params in groups:
         out += [f"## {title}", "", "| key | meaning | unit | default | allowed |",

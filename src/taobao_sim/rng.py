@@ -43,26 +43,44 @@ def _mix(z: np.uint64) -> np.uint64:
 
 
 @nb.njit(cache=True)
-def draw_bits(seed: np.uint64, step: np.int64, household: np.int64, stream: np.int64):
-    """64 random bits for (seed, step, household, stream)."""
+def household_key(seed: np.uint64, step: np.int64, household: np.int64) -> np.uint64:
+    """The hash of (seed, step, household): every draw of that household in that
+    month is one more mix of this key with the draw's stream."""
     h = _mix(seed + _GOLDEN)
     h = _mix(h ^ (np.uint64(step) + _GOLDEN))
-    h = _mix(h ^ (np.uint64(household) + _GOLDEN))
-    return _mix(h ^ (np.uint64(stream) + _GOLDEN))
+    return _mix(h ^ (np.uint64(household) + _GOLDEN))
+
+
+@nb.njit(cache=True, inline="always")
+def key_uniform(key: np.uint64, stream: np.int64) -> float:
+    """A uniform draw in [0, 1) with 53 random bits, for a household key and a stream."""
+    return float(_mix(key ^ (np.uint64(stream) + _GOLDEN)) >> _S11) * _TWO_M53
+
+
+@nb.njit(cache=True)
+def key_normal(key: np.uint64, stream: np.int64) -> float:
+    """A standard normal draw (Box-Muller on streams ``stream`` and ``stream + 1``)."""
+    u1 = 1.0 - key_uniform(key, stream)  # in (0, 1], so log is finite
+    u2 = key_uniform(key, stream + 1)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@nb.njit(cache=True)
+def draw_bits(seed: np.uint64, step: np.int64, household: np.int64, stream: np.int64):
+    """64 random bits for (seed, step, household, stream)."""
+    return _mix(household_key(seed, step, household) ^ (np.uint64(stream) + _GOLDEN))
 
 
 @nb.njit(cache=True)
 def uniform(seed: np.uint64, step: np.int64, household: np.int64, stream: np.int64) -> float:
-    """A uniform draw in [0, 1) with 53 random bits."""
-    return float(draw_bits(seed, step, household, stream) >> _S11) * _TWO_M53
+    """A uniform draw in [0, 1) with 53 random bits (same as :func:`key_uniform`)."""
+    return key_uniform(household_key(seed, step, household), stream)
 
 
 @nb.njit(cache=True)
 def normal(seed: np.uint64, step: np.int64, household: np.int64, stream: np.int64) -> float:
-    """A standard normal draw (Box-Muller on streams ``stream`` and ``stream + 1``)."""
-    u1 = 1.0 - uniform(seed, step, household, stream)  # in (0, 1], so log is finite
-    u2 = uniform(seed, step, household, stream + 1)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+    """A standard normal draw (same as :func:`key_normal`)."""
+    return key_normal(household_key(seed, step, household), stream)
 
 
 def replicate_seeds(root: int, n: int, first: int = 0) -> list[int]:

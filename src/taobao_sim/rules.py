@@ -81,6 +81,8 @@ VillageView = namedtuple(
         "remittance",  # sent home per migrant, yuan per month
         "discovery",  # chance of independent discovery this month
         "internet",  # 1.0 if households can sell online yet, else 0.0
+        "local_income",  # expected earnings of a worker at home without a shop, yuan/month
+        "leave",  # chance a working-age member at home (no shop) leaves this month
     ],
 )
 
@@ -192,6 +194,8 @@ def village_view(
     local_wage = city_wage * min(p[P.WAGE_CAP_RATIO], wage_ratio)
     casual = city_wage * p[P.CASUAL_WAGE_RATIO] * p[P.CASUAL_WORK_PROB]
     discovery = p[P.DISCOVERY_RATE] * discovery_multiplier if internet else 0.0
+    city_net = city_wage * (1.0 - p[P.CITY_COST_SHARE])
+    local_income = job_chance * local_wage + (1.0 - job_chance) * casual
     return VillageView(
         yuan_per_rep,
         gross + saving - courier,
@@ -199,54 +203,57 @@ def village_view(
         job_chance,
         fill_share,
         casual,
-        city_wage * (1.0 - p[P.CITY_COST_SHARE]),
+        city_net,
         city_wage * p[P.REMITTANCE_SHARE],
         discovery,
         1.0 if internet else 0.0,
+        local_income,
+        # the chance of leaving is the same for every household of the village
+        leave_probability(p, city_net, local_income),
     )
 
 
 @nb.njit(cache=True)
-def neighbour_view(ties: np.ndarray, seen_profit: np.ndarray) -> NeighbourView:
+def neighbour_view(ties: np.ndarray, lo: int, hi: int, seen_profit: np.ndarray) -> NeighbourView:
     """Summarise what a household sees of its ties' shops last month.
 
     Args:
-        ties: indices of the household's ties into ``seen_profit``.
+        ties, lo, hi: the household's ties are ``ties[lo:hi]`` (indices into
+            ``seen_profit``); passed as bounds because a slice per household
+            costs an atomic reference count in parallel code.
         seen_profit: each household's profit last month, NaN if it did not sell.
     """
     selling = 0
     total = 0.0
-    for j in ties:
-        v = seen_profit[j]
+    for k in range(lo, hi):
+        v = seen_profit[ties[k]]
         if v == v:  # not NaN
             selling += 1
             total += v
     mean = total / selling if selling > 0 else 0.0
-    return NeighbourView(len(ties), selling, mean)
+    return NeighbourView(hi - lo, selling, mean)
 
 
 @nb.njit(cache=True)
-def local_income_per_worker(vv: VillageView) -> float:
-    """Expected monthly earnings of a working-age member at home without a shop, yuan."""
-    return vv.job_chance * vv.local_wage + (1.0 - vv.job_chance) * vv.casual_income
-
-
-@nb.njit(cache=True)
-def entry_probability(p: np.ndarray, nv: NeighbourView, vv: VillageView) -> float:
-    """Monthly chance that a household with a member at home decides to start a shop.
-
-    Zero before the village has internet access. Otherwise exposure (independent
-    discovery plus imitation of the ties that sell) times the logit attraction of
-    the profit it expects over a worker's local earnings.
-    """
+def entry_exposure(p: np.ndarray, nv: NeighbourView, vv: VillageView) -> float:
+    """Monthly chance that a household considers selling: independent discovery
+    plus imitation of the ties that sell; zero before the village has internet."""
     if vv.internet == 0.0:
         return 0.0
     share = nv.selling / nv.ties if nv.ties > 0 else 0.0
-    exposure = min(1.0, vv.discovery + p[P.IMITATION] * share)
+    return min(1.0, vv.discovery + p[P.IMITATION] * share)
+
+
+@nb.njit(cache=True)
+def entry_probability(p: np.ndarray, nv: NeighbourView, vv: VillageView,
+                      exposure: float) -> float:
+    """Monthly chance that a household with a member at home decides to start a shop:
+    its exposure (:func:`entry_exposure`) times the logit attraction of the profit it
+    expects (what its selling ties earn, or a prior) over a worker's local earnings."""
     if exposure <= 0.0:
         return 0.0
     expected = nv.mean_profit if nv.selling > 0 else p[P.PRIOR_PROFIT_YUAN_MONTH]
-    gap = expected - local_income_per_worker(vv)
+    gap = expected - vv.local_income
     return exposure * logistic(p[P.ENTRY_BETA] * gap / 1000.0)
 
 
@@ -257,9 +264,11 @@ def can_afford_start(p: np.ndarray, capital: float, debt: float) -> bool:
 
 
 @nb.njit(cache=True)
-def leave_probability(p: np.ndarray, vv: VillageView) -> float:
-    """Monthly chance that a working-age member at home (no shop) leaves for the city."""
-    gap = vv.city_net - local_income_per_worker(vv) - p[P.MIGRATION_COST_YUAN_MONTH]
+def leave_probability(p: np.ndarray, city_net: float, local_income: float) -> float:
+    """Monthly chance that a working-age member at home (no shop) leaves for the city,
+    given the migrant wage net of city costs and the expected local earnings
+    of a worker at home (yuan per month)."""
+    gap = city_net - local_income - p[P.MIGRATION_COST_YUAN_MONTH]
     return p[P.MIGRATE_RATE] * logistic(p[P.MIGRATION_BETA] * gap / 1000.0)
 
 
@@ -272,7 +281,7 @@ def return_probability(p: np.ndarray, nv: NeighbourView, vv: VillageView) -> flo
     sell), plus the pull of family, against the city wage net of living costs.
     """
     share = nv.selling / nv.ties if nv.ties > 0 else 0.0
-    prospect = max(local_income_per_worker(vv), share * nv.mean_profit)
+    prospect = max(vv.local_income, share * nv.mean_profit)
     gap = prospect + p[P.FAMILY_PULL_YUAN_MONTH] - vv.city_net
     return p[P.RETURN_RATE] * logistic(p[P.MIGRATION_BETA] * gap / 1000.0)
 
@@ -321,6 +330,7 @@ def household_step(
     Returns:
         (HouseholdState at t+1, Outcome of month t).
     """
+    key = rng.household_key(seed, step, hid)
     members = hs.members
     workers = hs.workers
     away = hs.away
@@ -353,7 +363,7 @@ def household_step(
         if shop_age == 0:
             opened = 1
         shop_age += 1
-        z = rng.normal(seed, step, hid, rng.STREAM_REPUTATION)
+        z = rng.key_normal(key, rng.STREAM_REPUTATION)
         reputation = next_reputation(p, reputation, skill, z)
         loss_run = loss_run + 1 if profit < 0.0 else 0
         skill += p[P.SKILL_LEARNING] * (1.0 - skill)
@@ -377,13 +387,13 @@ def household_step(
     piecework = 0
     if hs.shop_state != ACTIVE:
         for j in range(home):
-            if rng.uniform(seed, step, hid, rng.STREAM_EMPLOY + j) < vv.job_chance:
+            if rng.key_uniform(key, rng.STREAM_EMPLOY + j) < vv.job_chance:
                 jobs += 1
-            elif rng.uniform(seed, step, hid, rng.STREAM_CASUAL + j) < p[P.CASUAL_WORK_PROB]:
+            elif rng.key_uniform(key, rng.STREAM_CASUAL + j) < p[P.CASUAL_WORK_PROB]:
                 casual_work += 1
         if home == 0 and members > workers:
             chance = vv.job_chance * p[P.PIECEWORK_PROB]
-            if rng.uniform(seed, step, hid, rng.STREAM_PIECEWORK) < chance:
+            if rng.key_uniform(key, rng.STREAM_PIECEWORK) < chance:
                 piecework = 1
     employed = jobs + piecework
     casual_wage = vv.casual_income / p[P.CASUAL_WORK_PROB] if p[P.CASUAL_WORK_PROB] > 0 \
@@ -414,12 +424,14 @@ def household_step(
     skill += p[P.SKILL_SPILLOVER] * share_selling * (1.0 - skill)
 
     # 5. Starting a shop (decided on month t's view; sells setup_months later).
-    if (
-        hs.shop_state == NO_SHOP
-        and home > 0
-        and can_afford_start(p, capital, debt)
-        and rng.uniform(seed, step, hid, rng.STREAM_ENTRY) < entry_probability(p, nv, vv)
-    ):
+    #    The chance is at most the exposure, so the logit is only evaluated for
+    #    draws below it (the outcome is the same, the exp is saved).
+    start = False
+    if hs.shop_state == NO_SHOP and home > 0 and can_afford_start(p, capital, debt):
+        exposure = entry_exposure(p, nv, vv)
+        u = rng.key_uniform(key, rng.STREAM_ENTRY)
+        start = u < exposure and u < entry_probability(p, nv, vv, exposure)
+    if start:
         cost = p[P.STARTUP_COST_YUAN]
         from_savings = min(capital, cost)
         capital -= from_savings
@@ -436,15 +448,18 @@ def household_step(
     #    migrants may return. Both decided on month t's view.
     departures = 0
     if hs.shop_state == NO_SHOP and shop_state == NO_SHOP:
-        p_leave = leave_probability(p, vv)
         for j in range(home):
-            if rng.uniform(seed, step, hid, rng.STREAM_MIGRATE + j) < p_leave:
+            if rng.key_uniform(key, rng.STREAM_MIGRATE + j) < vv.leave:
                 departures += 1
     returns = 0
-    p_return = return_probability(p, nv, vv)
+    p_return = -1.0  # computed on first need: the chance is at most return_rate
     for j in range(away):
-        if rng.uniform(seed, step, hid, rng.STREAM_RETURN + j) < p_return:
-            returns += 1
+        u = rng.key_uniform(key, rng.STREAM_RETURN + j)
+        if u < p[P.RETURN_RATE]:
+            if p_return < 0.0:
+                p_return = return_probability(p, nv, vv)
+            if u < p_return:
+                returns += 1
     if returns > 0:
         skill = max(skill, p[P.RETURNEE_SKILL])
     away = away - returns + departures
