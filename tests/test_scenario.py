@@ -281,7 +281,7 @@ def test_synthetic_world():
 
 
 def test_synthetic_and_listed_villages_in_one_file(write_toml):
-    err = _error(write_toml("t.toml", "[synthetic]\nvillages = 3\n" + MINIMAL))
+    err = _error(write_toml("t.toml", MINIMAL + "[synthetic]\nvillages = 3\n"))
     assert err.key == "synthetic.villages" and "one or the other" in str(err)
 
 
