@@ -12,6 +12,7 @@ help:
 	@echo "make test-slow - the long tests (full Daiji on both engines, ...)"
 	@echo "make lint   - ruff check"
 	@echo "make docs   - regenerate docs/SCENARIO.md from the parameter table"
+	@echo "make bench  - benchmarks, writes benchmarks/results.json (QUICK=1: under a minute)"
 	@echo "make clean  - remove .venv and caches (not results/)"
 
 $(BIN)/python:
@@ -37,6 +38,9 @@ test-slow: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench.py $(if $(QUICK),--quick,)
 
 docs: $(VENV)/.installed
 	$(BIN)/taobao-sim keys --markdown > docs/SCENARIO.md

@@ -13,13 +13,17 @@ import time
 from pathlib import Path
 
 from taobao_sim import load_scenario, simulate
+from taobao_sim.dates import format_month
 from taobao_sim.model import simulate_mesa
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def compare(name: str, replicates: int, repeats: int = 3) -> dict:
+def compare(name: str, replicates: int, repeats: int = 3, months: int | None = None) -> dict:
+    """Time both engines on a scenario (optionally only its first ``months``)."""
     s = load_scenario(ROOT / "scenarios" / f"{name}.toml")
+    if months is not None:
+        s = s.replace(end=format_month(s.start + months - 1), targets="none")
     simulate(s, replicates=1, seed=1)  # compile / load the cache
     fast = min(_timed(lambda: simulate(s, replicates=replicates, seed=1, panel=False))
                for _ in range(repeats))

@@ -176,3 +176,20 @@ def test_mesa_engine_writes_the_same_folder(tmp_path, capsys):
     assert json.loads((slow / "manifest.json").read_text())["engine"] == "mesa"
     assert (json.loads((fast / "summary.json").read_text())["rows"]
             == json.loads((slow / "summary.json").read_text())["rows"])
+
+
+def test_calibrate_command(tmp_path, capsys, write_toml):
+    from .test_calibrate import SPEC
+
+    spec = write_toml("tiny.toml", SPEC)
+    code, out, err = run_cli(capsys, "calibrate", str(spec), "--out", str(tmp_path),
+                             "--workers", "1", "--quiet")
+    assert code == 0, err
+    assert "tiny calibrated" in out and "shops.imitation" in out and "model runs" in out
+    assert len(list((tmp_path / "calibration" / "tiny").iterdir())) == 1
+    bad = write_toml("bad.toml", SPEC.replace('"shops.imitation"', '"shops.imitaton"'))
+    code, _out, err = run_cli(capsys, "calibrate", str(bad), "--out", str(tmp_path / "x"))
+    assert code == 2 and "did you mean 'shops.imitation'" in _only_line(err)
+    code, _out, err = run_cli(capsys, "calibrate", str(spec), "--out", str(tmp_path),
+                              "--resume")
+    assert code == 2 and "no unfinished calibration" in _only_line(err)

@@ -21,6 +21,7 @@ EPILOG = """\
 Examples:
   taobao-sim run scenarios/dinglou.toml                 20 replicates, the scenario's seed
   taobao-sim run scenarios/daiji.toml --replicates 5 --seed 7 --threads 2
+  taobao-sim calibrate scenarios/calibration/dinglou.toml --workers 2
   taobao-sim validate scenarios/my_variant.toml         check a file without running it
   taobao-sim keys                                       every scenario key with its unit
 
@@ -95,6 +96,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figures", action="store_true", help="do not draw figures")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    cal = sub.add_parser(
+        "calibrate", help="calibrate a scenario to its targets (method of simulated moments)",
+        description="Calibrate the free parameters of a calibration spec to the Dinglou "
+                    "targets: differential evolution with common random numbers, then "
+                    "rejection ABC around the optimum for the range of each parameter. "
+                    "Writes results/calibration/<name>/<run-id>/ (best.toml, history, ABC "
+                    "samples, ranges, target table, figures, report.md, manifest.json).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Work is checkpointed after every generation and every batch of ABC samples; "
+               "--resume continues an interrupted calibration of the same spec.")
+    cal.add_argument("spec", metavar="SPEC", help="calibration spec (.toml)")
+    cal.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+                     help="folder under which calibration/<name>/<run-id>/ is written "
+                          "(default: results)")
+    cal.add_argument("--workers", type=_pos_int, metavar="N",
+                     help="threads running the candidates (default: all cores)")
+    cal.add_argument("--resume", action="store_true",
+                     help="continue an interrupted calibration of this spec")
+    cal.add_argument("--quiet", action="store_true", help="no progress bar")
+
     val = sub.add_parser("validate", help="check a scenario file and print what it resolves to",
                          description="Load and validate a scenario file (with its extends "
                                      "chain) without running it.")
@@ -122,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, argv)
+        if args.command == "calibrate":
+            return cmd_calibrate(args, argv)
         if args.command == "validate":
             return cmd_validate(args)
         if args.command == "keys":
@@ -174,6 +197,60 @@ def cmd_run(args: argparse.Namespace, argv: list[str] | None) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace, argv: list[str] | None) -> int:
+    from . import results
+    from .calibrate import calibrate, load_spec
+
+    _check_threads(args.workers)
+    root = results.check_output_root(args.out)
+    spec = load_spec(args.spec)
+    with _StageProgress(args.quiet) as tick:
+        result = calibrate(spec, root=root, threads=args.workers, resume=args.resume,
+                           progress=tick,
+                           command=[PROG, *(argv if argv is not None else sys.argv[1:])])
+    print_table(f"{spec.name} calibrated", result.rows, spec.final_replicates,
+                result.wall_seconds, what="calibration")
+    for row in result.ranges:
+        span = "-" if row.get("low") is None else f"{row['low']:.4g} - {row['high']:.4g}"
+        print(f"  {row['name']:40s} {row['value']:12.5g}   range {span:24s} {row['verdict']}")
+    print(f"{result.runs:,} model runs in {result.wall_seconds:.0f} s")
+    print(f"results: {_rel(result.folder)}")
+    return 0
+
+
+class _StageProgress:
+    """A progress bar per calibration stage, showing the best distance so far."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self._bar = None
+        self._tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda stage, done, total, best: None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                             TextColumn("{task.completed}/{task.total}"),
+                             TextColumn("best distance {task.fields[best]}"),
+                             TimeRemainingColumn(), console=Console(stderr=True))
+        self._bar.__enter__()
+
+        def tick(stage: str, done: int, total: int, best: float) -> None:
+            if stage not in self._tasks:
+                self._tasks[stage] = self._bar.add_task(stage, total=total, best="-")
+            shown = f"{best:.4g}" if best == best else "-"
+            self._bar.update(self._tasks[stage], completed=done, total=total, best=shown)
+
+        return tick
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
 def _rel(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -214,7 +291,8 @@ class _Progress:
             self._bar.__exit__(*exc)
 
 
-def print_table(name: str, rows: list, replicates: int, seconds: float) -> None:
+def print_table(name: str, rows: list, replicates: int, seconds: float,
+                what: str = "simulation") -> None:
     """Print a target (or headline) table to standard output."""
     from rich.console import Console
     from rich.table import Table
@@ -247,9 +325,9 @@ def print_table(name: str, rows: list, replicates: int, seconds: float) -> None:
     console.print(table)
     if has_targets:
         met = sum(1 for r in rows if r.met)
-        console.print(f"{met} of {len(rows)} targets met; simulation {seconds:.2f} s")
+        console.print(f"{met} of {len(rows)} targets met; {what} {seconds:.2f} s")
     else:
-        console.print(f"simulation {seconds:.2f} s")
+        console.print(f"{what} {seconds:.2f} s")
 
 
 def _num(x: float) -> str:

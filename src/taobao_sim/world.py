@@ -114,20 +114,23 @@ def build_world(scenarios: list[Scenario], seeds: list[int]) -> World:
         if tuple(v.name for v in s.villages) != names:
             raise ValueError("all universes of a batch need the same villages")
     parts = [_build_universe(s, seed) for s, seed in zip(scenarios, seeds, strict=True)]
-    households = np.concatenate([p[0] for p in parts])
+    households = parts[0][0] if len(parts) == 1 else np.concatenate([p[0] for p in parts])
     sizes = [len(p[0]) for p in parts]
     offsets = np.concatenate([[0], np.cumsum(sizes)])
-    ptr_parts, idx_parts = [], []
-    tie_offset = 0
-    for k, (_hh, ptr, idx) in enumerate(parts):
-        ptr_parts.append(ptr[:-1] + tie_offset)
-        idx_parts.append(idx + offsets[k])
-        tie_offset += len(idx)
-    ties_ptr = np.concatenate([*ptr_parts, [tie_offset]]).astype(np.int64)
-    ties_idx = np.concatenate(idx_parts).astype(np.int32) if tie_offset else \
-        np.zeros(0, np.int32)
     if offsets[-1] >= 2**31:
         raise ValueError("worlds above 2**31 households are not supported")
+    if len(parts) == 1:
+        ties_ptr, ties_idx = parts[0][1], parts[0][2].astype(np.int32, copy=False)
+    else:
+        ptr_parts, idx_parts = [], []
+        tie_offset = 0
+        for k, (_hh, ptr, idx) in enumerate(parts):
+            ptr_parts.append(ptr[:-1] + tie_offset)
+            idx_parts.append(idx.astype(np.int64) + offsets[k])
+            tie_offset += len(idx)
+        ties_ptr = np.concatenate([*ptr_parts, [tie_offset]]).astype(np.int64)
+        ties_idx = np.concatenate(idx_parts).astype(np.int32) if tie_offset else \
+            np.zeros(0, np.int32)
 
     n_v = len(names)
     village_sizes = np.array([v.households for v in scenarios[0].villages], dtype=np.int64)
@@ -199,80 +202,118 @@ def _ties(s: Scenario, sizes: np.ndarray, rng: np.random.Generator) -> tuple[np.
                                                                                 np.ndarray]:
     """CSR tie lists (local indices): a Watts-Strogatz ring inside each village
     plus weak ties to households of other villages, more likely the nearer and
-    the larger the village."""
+    the larger the village. Each household's ring ties come first.
+
+    Villages are processed in runs of equal size, each run at once, so that a
+    world of many identical villages builds in seconds.
+    """
     n = int(sizes.sum())
-    starts = np.concatenate([[0], np.cumsum(sizes)])
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     k = max(2, int(s["world.ties_per_household"]) // 2 * 2)
     beta = s["world.tie_rewiring"]
-    src_parts: list[np.ndarray] = []
-    dst_parts: list[np.ndarray] = []
-    for v, size in enumerate(sizes):
-        ring = _ring(int(size), k, beta, rng)
-        src_parts.append(np.repeat(np.arange(size) + starts[v], ring.shape[1]))
-        dst_parts.append(ring.ravel() + starts[v])
 
+    blocks: list[tuple[int, np.ndarray]] = []  # (first household, ties of the run)
+    ring_len = np.zeros(n, dtype=np.int64)
+    v = 0
+    while v < len(sizes):
+        run = 1
+        while v + run < len(sizes) and sizes[v + run] == sizes[v]:
+            run += 1
+        m = int(sizes[v])
+        ties = _rings(m, run, k, beta, rng)  # (run, m, k_eff), local to each village
+        ties = ties + starts[v:v + run, None, None].astype(ties.dtype if n < 2**31 else np.int64)
+        first = int(starts[v])
+        ring_len[first:first + run * m] = ties.shape[2]
+        blocks.append((first, ties.reshape(run * m, ties.shape[2])))
+        v += run
+
+    n_weak = np.zeros(n, dtype=np.int64)
+    weak_dst = np.zeros(0, dtype=np.int64)
     mean_weak = s["world.inter_village_ties"]
     if len(sizes) > 1 and mean_weak > 0:
-        xy = np.array([[v.x_km, v.y_km] for v in s.villages])
-        n_partners = min(len(sizes) - 1, MAX_PARTNER_VILLAGES)
-        dist, nearest = cKDTree(xy).query(xy, k=n_partners + 1)
-        scale = s["world.tie_distance_km"]
-        n_weak = rng.poisson(mean_weak, n)
-        for v in range(len(sizes)):
-            keep = nearest[v] != v
-            partners = nearest[v][keep][:n_partners]
-            w = sizes[partners] * np.exp(-dist[v][keep][:n_partners] / scale)
-            counts = n_weak[starts[v]:starts[v + 1]]
-            total = int(counts.sum())
-            if total == 0 or w.sum() <= 0:
-                continue
-            targets = rng.choice(partners, size=total, p=w / w.sum())
-            src_parts.append(np.repeat(np.arange(starts[v], starts[v + 1]), counts))
-            dst_parts.append(starts[targets] + rng.integers(0, sizes[targets]))
+        n_weak = rng.poisson(mean_weak, n).astype(np.int64)
+        weak_dst = _weak_targets(s, sizes, starts, n_weak, rng)
 
-    src = np.concatenate(src_parts) if src_parts else np.zeros(0, np.int64)
-    dst = np.concatenate(dst_parts) if dst_parts else np.zeros(0, np.int64)
-    order = np.argsort(src, kind="stable")  # ring ties first, then weak ties
-    ptr = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n))]).astype(np.int64)
-    return ptr, dst[order].astype(np.int64)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(ring_len + n_weak, out=ptr[1:])
+    idx = np.empty(int(ptr[-1]), dtype=np.int32 if n < 2**31 else np.int64)
+    for first, ties in blocks:
+        rows = np.arange(first, first + len(ties))
+        if ties.shape[1]:
+            idx[ptr[rows][:, None] + np.arange(ties.shape[1])[None, :]] = ties
+    if weak_dst.size:
+        src = np.repeat(np.arange(n), n_weak)
+        rank = np.arange(src.size) - np.repeat(np.cumsum(n_weak) - n_weak, n_weak)
+        idx[ptr[src] + ring_len[src] + rank] = weak_dst
+    return ptr, idx
 
 
-def _ring(n: int, k: int, beta: float, rng: np.random.Generator) -> np.ndarray:
-    """Watts-Strogatz ties of one village (local indices), shape (n, k).
+def _weak_targets(s: Scenario, sizes: np.ndarray, starts: np.ndarray, n_weak: np.ndarray,
+                  rng: np.random.Generator) -> np.ndarray:
+    """The household each weak tie points to, in order of source household.
+
+    A tie from village v goes to one of v's nearest villages (at most
+    MAX_PARTNER_VILLAGES) with probability proportional to its households times
+    exp(-distance / tie_distance_km), then to a uniformly drawn household there.
+    """
+    n_villages = len(sizes)
+    xy = np.array([[v.x_km, v.y_km] for v in s.villages])
+    n_partners = min(n_villages - 1, MAX_PARTNER_VILLAGES)
+    dist, nearest = cKDTree(xy).query(xy, k=n_partners + 1)
+    dist = np.asarray(dist).reshape(n_villages, -1)
+    nearest = np.asarray(nearest).reshape(n_villages, -1)
+    # drop each village itself (nearest first, but ties in distance may reorder)
+    keep = nearest != np.arange(n_villages)[:, None]
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :n_partners]
+    partners = np.take_along_axis(nearest, order, axis=1)
+    d = np.take_along_axis(dist, order, axis=1)
+    w = sizes[partners] * np.exp(-d / s["world.tie_distance_km"])
+    total = w.sum(axis=1, keepdims=True)
+    cdf = np.cumsum(np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0), axis=1)
+    cdf[:, -1] = np.where(total[:, 0] > 0, 1.0, 0.0)
+
+    village_of = np.repeat(np.arange(n_villages), sizes)
+    src_village = np.repeat(village_of, n_weak)
+    u = rng.random(src_village.size)
+    # search every tie's row of the cdf at once: offset row v by v
+    flat = (cdf + np.arange(n_villages)[:, None]).ravel()
+    pos = np.searchsorted(flat, u + src_village, side="right") - src_village * n_partners
+    pos = np.minimum(pos, n_partners - 1)
+    target_village = partners[src_village, pos]
+    return starts[target_village] + rng.integers(0, sizes[target_village])
+
+
+def _rings(m: int, g: int, k: int, beta: float, rng: np.random.Generator) -> np.ndarray:
+    """Watts-Strogatz ties of ``g`` villages of ``m`` households, shape (g, m, k_eff),
+    local indices.
 
     Each household listens to its k nearest neighbours on a ring; each tie is
-    rewired with probability ``beta`` to a random other household. Villages of
-    k or fewer households are fully connected.
+    rewired with probability ``beta`` to a random other household of its village,
+    redrawn until the household's ties are distinct. Villages of k or fewer
+    households are fully connected.
     """
-    if n <= 1:
-        return np.zeros((n, 0), np.int64)
-    if n <= k:
-        full = np.array([[j for j in range(n) if j != i] for i in range(n)], dtype=np.int64)
-        return full
+    if m <= 1:
+        return np.zeros((g, m, 0), np.int32)
+    if m <= k:
+        full = np.array([[j for j in range(m) if j != i] for i in range(m)], dtype=np.int32)
+        return np.repeat(full[None], g, axis=0)
     offsets = np.concatenate([np.arange(1, k // 2 + 1), -np.arange(1, k // 2 + 1)])
-    ties = (np.arange(n)[:, None] + offsets[None, :]) % n
-    rewire = rng.random(ties.shape) < beta
+    base = ((np.arange(m)[:, None] + offsets[None, :]) % m).astype(np.int32)
+    ties = np.tile(base, (g, 1))
+    selves = np.tile(np.arange(m, dtype=np.int32), g)
+    rewire = rng.random((g * m, k)) < beta
     rows, cols = np.nonzero(rewire)
-    if rows.size:
-        # a random household other than oneself: draw from n - 1 and skip self
-        draws = rng.integers(0, n - 1, size=rows.size)
-        ties[rows, cols] = draws + (draws >= rows)
-        _redraw_duplicates(ties, n, rng)
-    return ties
-
-
-def _redraw_duplicates(ties: np.ndarray, n: int, rng: np.random.Generator) -> None:
-    """Redraw repeated ties of a household (rewiring can hit an existing tie) until
-    every row names distinct households; rows keep their ring ties first."""
-    while True:
-        order = np.sort(ties, axis=1)
-        dup_rows = np.flatnonzero((order[:, 1:] == order[:, :-1]).any(axis=1))
-        if dup_rows.size == 0:
-            return
-        for i in dup_rows:
-            row = ties[i]
-            _, first = np.unique(row, return_index=True)
-            repeated = np.setdiff1d(np.arange(len(row)), first)
-            for j in repeated:
-                draw = int(rng.integers(0, n - 1))
-                row[j] = draw + (draw >= i)
+    while rows.size:
+        # a random household other than oneself: draw from m - 1 and skip self
+        draws = rng.integers(0, m - 1, size=rows.size)
+        ties[rows, cols] = draws + (draws >= selves[rows])  # int32 in, int32 out
+        # a tie that repeats an earlier one of the same household is drawn again;
+        # only rows just redrawn can hold a repeat
+        touched = rows[np.concatenate(([True], rows[1:] != rows[:-1]))]  # rows are sorted
+        sub = ties[touched]
+        dup = np.zeros(sub.shape, dtype=bool)
+        for j in range(1, k):
+            dup[:, j] = (sub[:, j:j + 1] == sub[:, :j]).any(axis=1)
+        r, cols = np.nonzero(dup)
+        rows = touched[r]
+    return ties.reshape(g, m, k)

@@ -1,0 +1,343 @@
+"""taobao-sim benchmarks: speed, size, and distance from the machine's limit.
+
+Run with ``make bench`` (or ``make bench QUICK=1`` for a reduced version that
+takes well under a minute). Writes ``benchmarks/results.json`` and prints a
+table. Every figure comes from this one run on this machine, so ratios (fast
+engine / Mesa engine, kernel bandwidth / copy bandwidth) are measured side by
+side and mean more than absolute times on a noisy machine.
+
+Sections:
+  machine     cores, memory bandwidth (large numpy copy)
+  startup     first-call compile time (empty cache), cached start (import to
+              first month), the whole `taobao-sim run` command
+  dinglou     simulation part of a 20-replicate Dinglou run; Dinglou-size runs
+              per second in large batches
+  scaling     fast-engine household-steps per second on synthetic worlds of
+              villages of ~300 households, 1e3..1e7 households, 1 and 2 threads;
+              bytes of state per household; peak memory; effective bandwidth
+  engines     fast engine vs Mesa engine on Dinglou and Daiji
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+RESULTS = ROOT / "benchmarks" / "results.json"
+PY = sys.executable
+
+
+# -- helpers ---------------------------------------------------------------------
+
+def best_of(fn, repeats: int) -> float:
+    """Shortest wall time of ``repeats`` calls (the least disturbed by the machine)."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def run_child(code: str, env: dict | None = None, timeout: float = 900) -> dict:
+    """Run Python code in a fresh process; it prints one JSON line as its result."""
+    proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})}, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# -- machine -------------------------------------------------------------------
+
+def memory_bandwidth(gib: float = 1.0, repeats: int = 5) -> dict:
+    """Copy a large array with numpy: bytes read + written per second."""
+    n = int(gib * 2**30 / 8)
+    a = np.ones(n)
+    b = np.empty_like(a)
+    t = best_of(lambda: np.copyto(b, a), repeats)
+    return {"array_gib": gib, "copy_seconds": t, "bandwidth_gb_s": 2 * a.nbytes / t / 1e9}
+
+
+# -- startup -------------------------------------------------------------------
+
+_FIRST_CALL = """
+import json, time
+t0 = time.perf_counter()
+from taobao_sim import load_scenario, simulate
+t1 = time.perf_counter()
+s = load_scenario('scenarios/dinglou.toml')
+out = simulate(s, replicates=1, seed=1)
+t2 = time.perf_counter()
+print(json.dumps({'import_seconds': t1 - t0, 'first_run_seconds': t2 - t1}))
+"""
+
+_CACHED_START = """
+import json, time
+t0 = time.perf_counter()
+from taobao_sim import load_scenario, kernel
+from taobao_sim.engine import KernelState
+from taobao_sim.world import build_world
+s = load_scenario('scenarios/dinglou.toml')
+w = build_world([s], [1])
+st = KernelState.allocate(w, s.months, 0)
+wages = s.series.monthly('migrant_wage_yuan_month', s.start, s.months)[None]
+lines = s.series.monthly('poverty_line_yuan_head_year', s.start, s.months)[None]
+st.run(w, wages, lines, s.start, 0, 1)
+print(json.dumps({'import_to_first_month_seconds': time.perf_counter() - t0}))
+"""
+
+
+def startup() -> dict:
+    with tempfile.TemporaryDirectory() as cache:
+        env = {"TAOBAO_SIM_CACHE_DIR": cache}
+        cold = run_child(_FIRST_CALL, env)
+        warm = [run_child(_CACHED_START, env) for _ in range(3)]
+    cached = min(w["import_to_first_month_seconds"] for w in warm)
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [str(Path(PY).parent / "taobao-sim"), "run", "scenarios/dinglou.toml",
+               "--replicates", "20", "--out", out, "--quiet"]
+        subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)  # warm
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
+            times.append(time.perf_counter() - t)
+    return {
+        "compile_seconds_first_call": cold["first_run_seconds"],
+        "import_seconds_cold": cold["import_seconds"],
+        "cached_start_seconds": cached,
+        "cli_run_20_replicates_seconds": min(times),
+    }
+
+
+# -- Dinglou -------------------------------------------------------------------
+
+def dinglou(repeats: int, batch: int) -> dict:
+    from taobao_sim import load_scenario, simulate
+
+    s = load_scenario(SCENARIOS / "dinglou.toml")
+    simulate(s, replicates=2, seed=1)  # warm
+    t20 = best_of(lambda: simulate(s, replicates=20, seed=s.seed), repeats)
+    t20_nopanel = best_of(lambda: simulate(s, replicates=20, seed=s.seed, panel=False), repeats)
+    tb = best_of(lambda: simulate(s, replicates=batch, seed=1, panel=False), max(1, repeats // 2))
+    return {
+        "simulation_20_replicates_seconds": t20,
+        "simulation_20_replicates_no_panel_seconds": t20_nopanel,
+        "batch_replicates": batch,
+        "runs_per_second": batch / tb,
+    }
+
+
+# -- scaling -------------------------------------------------------------------
+
+# Peak resident memory of this process since its exec (VmHWM), in MB. (ru_maxrss
+# would also count the parent's pages at fork time.)
+_PEAK = """
+def peak_mb():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            return int(line.split()[1]) / 1024
+    return float('nan')
+"""
+
+_SCALE = _PEAK + """
+import json, time, numba
+from taobao_sim import load_scenario
+from taobao_sim.engine import KernelState
+from taobao_sim.world import build_world
+numba.set_num_threads({threads})
+s = load_scenario('scenarios/synthetic.toml').replace(
+    {{'synthetic.villages': {villages}, 'synthetic.households': {per_village}}})
+t = time.perf_counter(); w = build_world([s], [1]); build = time.perf_counter() - t
+T = {months}
+st = KernelState.allocate(w, T, 0)
+wages = s.series.monthly('migrant_wage_yuan_month', s.start, T)[None]
+lines = s.series.monthly('poverty_line_yuan_head_year', s.start, T)[None]
+st.run(w, wages, lines, s.start, 0, 1)  # load the compiled kernel
+best = float('inf')
+for rep in range({repeats}):
+    if rep:  # rewind: a fresh world for each timed repeat
+        w = build_world([s], [1]); st = KernelState.allocate(w, T, 0)
+        st.run(w, wages, lines, s.start, 0, 1)
+    t = time.perf_counter()
+    st.run(w, wages, lines, s.start, 1, T)
+    best = min(best, time.perf_counter() - t)
+n = w.n_households
+deg = len(w.ties_idx) / n
+print(json.dumps({{
+    'households': n, 'villages': w.n_villages, 'threads': {threads}, 'months': T,
+    'build_seconds': build, 'run_seconds': best,
+    'household_steps_per_s': n * (T - 1) / best,
+    'state_bytes_per_household': w.state_bytes() / n,
+    'ties_per_household': deg,
+    'peak_rss_mb': peak_mb(),
+}}))
+"""
+
+
+def bytes_touched_per_household_step(record_bytes: int, ties: float) -> float:
+    """Memory traffic of one household-step in the kernel, in bytes: its record read
+    and written, its tie pointer and tie list read, one seen-profit value read per
+    tie and one written. A lower bound (caches may serve the repeated reads)."""
+    return 2 * record_bytes + 8 + 4 * ties + 4 * ties + 4
+
+
+def scaling(sizes: list[int], threads: list[int]) -> list[dict]:
+    from taobao_sim.world import HOUSEHOLD_DTYPE
+
+    rows = []
+    for n in sizes:
+        villages = max(1, round(n / 300))
+        per_village = round(n / villages)
+        months = 120
+        repeats = 3 if n <= 100_000 else 1
+        for th in threads:
+            code = _SCALE.format(threads=th, villages=villages, per_village=per_village,
+                                 months=months, repeats=repeats)
+            r = run_child(code, timeout=3600)
+            r["bytes_touched_per_household_step"] = bytes_touched_per_household_step(
+                HOUSEHOLD_DTYPE.itemsize, r["ties_per_household"])
+            r["effective_gb_s"] = r["household_steps_per_s"] * \
+                r["bytes_touched_per_household_step"] / 1e9
+            rows.append(r)
+            print(f"  {r['households']:>10,d} households, {th} thread(s): "
+                  f"{r['household_steps_per_s'] / 1e6:6.1f} M household-steps/s", flush=True)
+    return rows
+
+
+_FULL_RUN = _PEAK + """
+import json, time, numba
+t0 = time.perf_counter()
+from taobao_sim import load_scenario, simulate
+numba.set_num_threads(2)
+s = load_scenario('scenarios/synthetic.toml').replace({{'synthetic.villages': {villages}}})
+out = simulate(s, replicates=1, seed=1, panel=False)
+print(json.dumps({{'households': int(out.extra['households']), 'months': s.months,
+    'wall_seconds_simulate': out.wall_seconds, 'wall_seconds_process': time.perf_counter() - t0,
+    'peak_rss_mb': peak_mb()}}))
+"""
+
+
+def full_run(villages: int) -> dict:
+    """One whole run (world building included) of a synthetic world, 120 months."""
+    return run_child(_FULL_RUN.format(villages=villages), timeout=3600)
+
+
+# -- engines -------------------------------------------------------------------
+
+def engines(names: list[str], months: int | None) -> list[dict]:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from engines import compare
+
+    return [compare(n, replicates=1, months=months) for n in names]
+
+
+# -- report --------------------------------------------------------------------
+
+def report(res: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    c = Console(width=150)
+    m = res["machine"]
+    c.print(f"[bold]taobao-sim benchmarks[/bold] ({'quick' if res['quick'] else 'full'}), "
+            f"{m['cpus']} cores, {m['platform']}")
+    c.print(f"memory bandwidth (numpy copy of {m['memory']['array_gib']:.1f} GiB): "
+            f"{m['memory']['bandwidth_gb_s']:.1f} GB/s")
+    t = Table(title="fast engine scaling (synthetic villages of ~300 households)")
+    for col in ("households", "threads", "months", "M household-steps/s", "ns/household-step",
+                "bytes/household", "eff. GB/s", "% of copy bw", "peak MB"):
+        t.add_column(col, justify="right")
+    bw = m["memory"]["bandwidth_gb_s"]
+    for r in res["scaling"]:
+        t.add_row(f"{r['households']:,}", str(r["threads"]), str(r["months"]),
+                  f"{r['household_steps_per_s'] / 1e6:.1f}",
+                  f"{1e9 / r['household_steps_per_s']:.0f}",
+                  f"{r['state_bytes_per_household']:.0f}", f"{r['effective_gb_s']:.2f}",
+                  f"{100 * r['effective_gb_s'] / bw:.0f}%", f"{r['peak_rss_mb']:.0f}")
+    c.print(t)
+    flat = res.get("flatness")
+    if flat:
+        c.print(f"cost per household-step, 1e4..{flat['largest']:,} households, 2 threads: "
+                f"max/min = {flat['max_over_min']:.2f}")
+    if res.get("full_run"):
+        f = res["full_run"]
+        c.print(f"whole run, {f['households']:,} households x {f['months']} months "
+                f"(2 threads, world building included): {f['wall_seconds_simulate']:.1f} s, "
+                f"peak {f['peak_rss_mb']:.0f} MB")
+    e = Table(title="fast engine vs Mesa engine (1 replicate, same run)")
+    for col in ("scenario", "households", "months", "fast s", "Mesa s", "Mesa / fast"):
+        e.add_column(col, justify="right")
+    for r in res["engines"]:
+        e.add_row(r["scenario"], f"{r['households']:,}", str(r["months"]),
+                  f"{r['fast_seconds']:.4f}", f"{r['mesa_seconds']:.2f}",
+                  f"{r['ratio_mesa_over_fast']:.0f}x")
+    c.print(e)
+    d, st = res["dinglou"], res["startup"]
+    c.print(f"Dinglou, 20 replicates, simulation: {d['simulation_20_replicates_seconds']:.3f} s "
+            f"({d['simulation_20_replicates_no_panel_seconds']:.3f} s without the household "
+            f"panel); Dinglou-size runs per second (batches of {d['batch_replicates']}): "
+            f"{d['runs_per_second']:.0f}")
+    c.print(f"compile on first call: {st['compile_seconds_first_call']:.1f} s; cached start "
+            f"(import to first month): {st['cached_start_seconds']:.2f} s; "
+            f"`taobao-sim run` Dinglou 20 replicates with files and figures: "
+            f"{st['cli_run_20_replicates_seconds']:.2f} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="taobao-sim benchmarks")
+    ap.add_argument("--quick", action="store_true", help="reduced version, under a minute")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    quick = args.quick
+    t0 = time.perf_counter()
+    import numba
+
+    res: dict = {
+        "quick": quick,
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "numba_threads": numba.config.NUMBA_NUM_THREADS,
+                    "platform": platform.platform(), "python": platform.python_version(),
+                    "numba": numba.__version__, "numpy": np.__version__},
+    }
+    print("memory bandwidth...", flush=True)
+    res["machine"]["memory"] = memory_bandwidth(0.5 if quick else 1.0)
+    print("startup...", flush=True)
+    res["startup"] = startup()
+    print("Dinglou...", flush=True)
+    res["dinglou"] = dinglou(3 if quick else 5, 100 if quick else 500)
+    print("scaling...", flush=True)
+    sizes = [1_000, 10_000, 100_000] if quick else [1_000, 10_000, 100_000, 1_000_000,
+                                                    10_000_000]
+    res["scaling"] = scaling(sizes, [1, 2])
+    two = [r for r in res["scaling"] if r["threads"] == 2 and r["households"] >= 9_000]
+    if two:
+        cost = [1 / r["household_steps_per_s"] for r in two]
+        res["flatness"] = {"largest": max(r["households"] for r in two),
+                           "max_over_min": max(cost) / min(cost)}
+    if not quick:
+        print("whole 1e7 run...", flush=True)
+        res["full_run"] = full_run(33_334)
+    print("engines...", flush=True)
+    res["engines"] = engines(["dinglou", "daiji"], months=12 if quick else None)
+    res["bench_seconds"] = time.perf_counter() - t0
+    args.out.write_text(json.dumps(res, indent=2) + "\n")
+    report(res)
+    print(f"written {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}"
+          f" in {res['bench_seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
