@@ -3,6 +3,7 @@ known parameters from data the model made itself."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -115,7 +116,7 @@ def test_calibration_folder(spec_file, tmp_path):
     assert not (folder / "checkpoint.npz").exists()
     assert len(result.history) == 3
     history = [h["best_distance"] for h in result.history]
-    assert all(b <= a for a, b in zip(history, history[1:], strict=False))  # elitist
+    assert all(b <= a for a, b in itertools.pairwise(history))  # elitist
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["model_runs"] == result.runs > 0
     from taobao_sim import load_scenario
