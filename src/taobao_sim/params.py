@@ -144,12 +144,12 @@ VILLAGE: tuple[Param, ...] = (
 # Keys of the per-scenario parameter vector, in the order the engines read them.
 KERNEL_PARAMS: tuple[Param, ...] = (
     # market -------------------------------------------------------------
-    _P("market", "demand_start_yuan_month", "float", 1.8e6, "yuan per month", 0.0, 1e12,
+    _P("market", "demand_start_yuan_month", "float", 2834000.0, "yuan per month", 0.0, 1e12,
        "National online demand for the product that the simulated sellers compete for, "
        "at the start date (before seasons)."),
     _P("market", "demand_growth_per_year", "float", 0.5, "per year", 0.0, 5.0,
        "Logistic growth rate of that demand."),
-    _P("market", "demand_max_multiple", "float", 130.0, "x start", 1.0, 1e6,
+    _P("market", "demand_max_multiple", "float", 133.5, "x start", 1.0, 1e6,
        "Level at which demand saturates, as a multiple of its start."),
     _P("market", "season_amplitude", "float", 0.35, "share", 0.0, 0.95,
        "Strength of the seasons (peaks before Children's Day 1 June, Halloween and "
@@ -177,10 +177,10 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        "Village monthly sales at which the courier rate has fallen 63% of the way to "
        "its minimum."),
     # shops --------------------------------------------------------------
-    _P("shops", "discovery_rate", "float", 1.5e-3, "per household per month", 0.0, 1.0,
+    _P("shops", "discovery_rate", "float", 0.001305, "per household per month", 0.0, 1.0,
        "Chance a household with a member at home and internet access decides to start "
        "selling without any seller among its ties (independent discovery)."),
-    _P("shops", "imitation", "float", 0.3, "per month", 0.0, 1.0,
+    _P("shops", "imitation", "float", 0.6282, "per month", 0.0, 1.0,
        "Chance a household decides to consider selling in a month when all of its ties "
        "sell (scaled by the share of ties that sell)."),
     _P("shops", "entry_beta", "float", 1.5, "per 1000 yuan per month", 0.0, 100.0,
@@ -199,15 +199,15 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        "Reputation of a new shop (the unit of reputation)."),
     _P("shops", "reputation_growth", "float", 0.1, "per month", 0.0, 2.0,
        "Monthly growth rate of a shop's reputation while far below its capacity."),
-    _P("shops", "reputation_capacity", "float", 300.0, "reputation units", 1e-3, 1e9,
+    _P("shops", "reputation_capacity", "float", 362.8, "reputation units", 1e-3, 1e9,
        "Reputation a shop with skill 1 grows towards (logistic growth)."),
-    _P("shops", "capacity_skill_elasticity", "float", 3.0, "", 0.0, 10.0,
+    _P("shops", "capacity_skill_elasticity", "float", 4.361, "", 0.0, 10.0,
        "Capacity is reputation_capacity * skill ** this."),
     _P("shops", "reputation_noise", "float", 0.06, "log units per month", 0.0, 2.0,
        "Month-to-month luck in reputation (sigma of a lognormal factor with mean 1)."),
     _P("shops", "max_loss_months", "int", 6, "months", 1, 120,
        "A shop closes after this many months of losses in a row."),
-    _P("shops", "sales_per_worker_yuan_month", "float", 80000.0, "yuan per worker-month",
+    _P("shops", "sales_per_worker_yuan_month", "float", 99700.0, "yuan per worker-month",
        1.0, 1e9,
        "Monthly sales one worker handles (sewing, packing, service); a shop staffs "
        "itself from its members at home first and hires the rest in the village."),
@@ -231,7 +231,7 @@ KERNEL_PARAMS: tuple[Param, ...] = (
     _P("labour", "casual_work_prob", "float", 0.3, "per worker per month", 0.0, 1.0,
        "Chance a working-age member at home without an industry job finds casual work "
        "in a month."),
-    _P("labour", "piecework_prob", "float", 0.7, "per household per month", 0.0, 1.0,
+    _P("labour", "piecework_prob", "float", 0.7633, "per household per month", 0.0, 1.0,
        "Chance that a household whose members at home are all children or elderly takes "
        "piece-work (trimming, packing, simple sewing) in a month, times the job chance."),
     _P("labour", "piecework_wage_ratio", "float", 0.4, "x industry wage", 0.0, 10.0,
@@ -240,7 +240,7 @@ KERNEL_PARAMS: tuple[Param, ...] = (
     # migration ----------------------------------------------------------
     _P("migration", "migrate_rate", "float", 0.02, "per worker per month", 0.0, 1.0,
        "Highest monthly chance that a working-age member at home leaves for the city."),
-    _P("migration", "return_rate", "float", 0.015, "per migrant per month", 0.0, 1.0,
+    _P("migration", "return_rate", "float", 0.01327, "per migrant per month", 0.0, 1.0,
        "Highest monthly chance that a migrant comes home for good."),
     _P("migration", "migration_beta", "float", 2.0, "per 1000 yuan per month", 0.0, 100.0,
        "Sensitivity of leaving and returning to the income gap (logit)."),
