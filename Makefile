@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 REPLICATES ?= 20
 
-.PHONY: run test test-slow lint docs bench clean help
+.PHONY: run test test-slow lint docs bench calibrate clean help
 
 help:
 	@echo "make run    - set up .venv and run the Dinglou scenario ($(REPLICATES) replicates)"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint   - ruff check"
 	@echo "make docs   - regenerate docs/SCENARIO.md from the parameter table"
 	@echo "make bench  - benchmarks, writes benchmarks/results.json (QUICK=1: under a minute)"
+	@echo "make calibrate - calibrate Dinglou (a few minutes); report in docs/CALIBRATION.md"
 	@echo "make clean  - remove .venv and caches (not results/)"
 
 $(BIN)/python:
@@ -38,6 +39,9 @@ test-slow: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+
+calibrate: $(VENV)/.installed
+	$(BIN)/taobao-sim calibrate scenarios/calibration/dinglou.toml --workers 2 --docs docs
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py $(if $(QUICK),--quick,)

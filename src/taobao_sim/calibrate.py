@@ -608,6 +608,42 @@ def _num(x: Any) -> str:
     return f"{x:.3g}"
 
 
+def identification_text(result: CalibrationResult) -> list[str]:
+    """What the targets identify, in words, with the strongest trade-offs among the
+    accepted samples (Spearman correlations of their values)."""
+    groups: dict[str, list[str]] = {}
+    for row in result.ranges:
+        groups.setdefault(row["verdict"], []).append(f"`{row['name']}`")
+    out = ["### What the targets identify", ""]
+    for verdict in ("identified", "weakly identified", "not identified",
+                    "no sample met every target"):
+        if verdict in groups:
+            out.append(f"- {verdict.capitalize()}: {', '.join(groups[verdict])}.")
+    spec = result.spec
+    used = [i for i, t in enumerate(spec.targets) if spec.weights.get(t.id, 0) > 0]
+    accepted = result.sample_met[:, used].all(axis=1) if len(result.samples) else \
+        np.zeros(0, bool)
+    if accepted.sum() >= 10 and len(spec.parameters) > 1:
+        from scipy.stats import spearmanr
+
+        rho = np.atleast_2d(spearmanr(result.samples[accepted]).statistic)
+        pairs = sorted(((abs(rho[i, j]), rho[i, j], i, j) for i in range(len(rho))
+                        for j in range(i + 1, len(rho))), reverse=True)[:3]
+        text = "; ".join(f"`{spec.names[i]}` and `{spec.names[j]}` (rho = {r:+.2f})"
+                         for _a, r, i, j in pairs if abs(r) >= 0.3)
+        if text:
+            out += ["", "Among the parameter sets that meet every target, the strongest "
+                    f"trade-offs are {text}: the targets pin down these combinations more "
+                    "than each parameter alone."]
+    n_free, n_targets = len(spec.parameters), len(used)
+    out += ["", f"{n_targets} weighted targets constrain {n_free} free parameters. A verdict "
+            "of \"not identified\" means that, holding to every target, the parameter can "
+            "take most values within the searched box around the optimum: treat its "
+            "calibrated value as one plausible value, and test conclusions that depend on "
+            "it with a sweep over its range."]
+    return out
+
+
 def _shown(path: str) -> str:
     """A path relative to the working folder where possible."""
     p = Path(path)
@@ -663,7 +699,7 @@ def report_markdown(result: CalibrationResult) -> str:
                      f"{_num(row['upper_bound'])}{' (log)' if row['log'] else ''} | "
                      f"{row['verdict']} |")
     lines += ["", f"{result.extra['accepted']} of {len(result.samples)} ABC samples met "
-              "every weighted target.", "",
+              "every weighted target.", "", *identification_text(result), "",
               "## Figures", "",
               "![Convergence](figures/calibration_convergence.png)", "",
               "![Target fit](figures/calibration_targets.png)", "",
@@ -673,5 +709,30 @@ def report_markdown(result: CalibrationResult) -> str:
               "```", "",
               "The folder it writes holds `best.toml` (the calibrated values as a scenario), "
               "`history.csv`, `abc_samples.parquet`, `ranges.json`, `summary.json`, the "
-              "figures and `manifest.json`.", ""]
+              "figures and `manifest.json`. The run is deterministic: the same spec gives "
+              "the same values. `--resume` continues an interrupted calibration from its "
+              "last checkpoint (the ABC stage then gives exactly the same samples; a "
+              "resumed optimisation restarts differential evolution from the saved "
+              "population, so its path may differ from an uninterrupted run).", "",
+              spec_help()]
     return "\n".join(lines)
+
+
+def spec_help() -> str:
+    """The calibration-spec reference appended to every report."""
+    from importlib import resources
+
+    return resources.files("taobao_sim").joinpath("data/calibration_spec.md").read_text("utf-8")
+
+
+def publish_report(folder: Path, docs: Path) -> Path:
+    """Copy a calibration's report and figures into a docs folder
+    (``docs/CALIBRATION.md`` and ``docs/figures/calibration_*.png``)."""
+    docs = Path(docs)
+    (docs / "figures").mkdir(parents=True, exist_ok=True)
+    for png in sorted((Path(folder) / "figures").glob("calibration_*.png")):
+        shutil.copyfile(png, docs / "figures" / png.name)
+    target = docs / "CALIBRATION.md"
+    text = (Path(folder) / "report.md").read_text(encoding="utf-8")
+    results.atomic_write_text(target, text)
+    return target

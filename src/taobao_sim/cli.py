@@ -22,6 +22,8 @@ Examples:
   taobao-sim run scenarios/dinglou.toml                 20 replicates, the scenario's seed
   taobao-sim run scenarios/daiji.toml --replicates 5 --seed 7 --threads 2
   taobao-sim calibrate scenarios/calibration/dinglou.toml --workers 2
+  taobao-sim sweep scenarios/sweeps/tipping_point.toml --workers 2
+  taobao-sim analyze results/sweeps/tipping_point/<digest>
   taobao-sim validate scenarios/my_variant.toml         check a file without running it
   taobao-sim keys                                       every scenario key with its unit
 
@@ -115,6 +117,42 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--resume", action="store_true",
                      help="continue an interrupted calibration of this spec")
     cal.add_argument("--quiet", action="store_true", help="no progress bar")
+    cal.add_argument("--docs", type=Path, metavar="DIR",
+                     help="also copy the report to DIR/CALIBRATION.md and its figures to "
+                          "DIR/figures/")
+
+    sw = sub.add_parser(
+        "sweep", help="run a parameter sweep (grid, Latin hypercube, Sobol, Morris)",
+        description="Run the runs of a sweep spec in tasks on local processes (default), in "
+                    "this process (--workers 0), on a Dask LocalCluster (--cluster local) or "
+                    "on an existing Dask scheduler (--scheduler ADDRESS). Results stream to "
+                    "results/sweeps/<name>/<digest>/parts/ as tasks finish; an interrupted "
+                    "sweep keeps every finished task and --resume runs the rest.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Every run's seed is SeedSequence(seed, spawn_key=(point, replicate)) and is "
+               "stored in runs.parquet: the results do not depend on the executor or the "
+               "number of workers.")
+    sw.add_argument("spec", metavar="SPEC", help="sweep spec (.toml)")
+    sw.add_argument("--workers", type=_nonneg_int, metavar="N",
+                    help="worker processes (default: all cores; 0: run in this process)")
+    where = sw.add_mutually_exclusive_group()
+    where.add_argument("--cluster", choices=["local"],
+                       help="start a Dask LocalCluster with --workers workers")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="use the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786)")
+    sw.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+                    help="folder under which sweeps/<name>/<digest>/ is written "
+                         "(default: results)")
+    sw.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    an = sub.add_parser("analyze", help="sensitivity analysis and figures of a finished sweep",
+                        description="Sobol indices (S1, ST with 95%% intervals) or Morris "
+                                    "screening (SALib), tipping-point heatmaps for 2-D grids "
+                                    "and envelopes of the S-curve; writes SWEEP_DIR/analysis/.")
+    an.add_argument("folder", metavar="SWEEP_DIR", type=Path, help="a finished sweep folder")
+    an.add_argument("--outputs", nargs="+", metavar="NAME",
+                    help="outputs to analyse (default: participation_end poverty_exit_year)")
 
     val = sub.add_parser("validate", help="check a scenario file and print what it resolves to",
                          description="Load and validate a scenario file (with its extends "
@@ -145,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args, argv)
         if args.command == "calibrate":
             return cmd_calibrate(args, argv)
+        if args.command == "sweep":
+            return cmd_sweep(args, argv)
+        if args.command == "analyze":
+            return cmd_analyze(args)
         if args.command == "validate":
             return cmd_validate(args)
         if args.command == "keys":
@@ -215,6 +257,55 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str] | None) -> int:
         print(f"  {row['name']:40s} {row['value']:12.5g}   range {span:24s} {row['verdict']}")
     print(f"{result.runs:,} model runs in {result.wall_seconds:.0f} s")
     print(f"results: {_rel(result.folder)}")
+    if args.docs:
+        from .calibrate import publish_report
+
+        print(f"report: {_rel(publish_report(result.folder, args.docs))}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace, argv: list[str] | None) -> int:
+    from . import results
+    from .sweep import load_sweep, make_executor, run_sweep, sweep_folder
+
+    if args.workers:
+        import os
+
+        if args.workers > (os.cpu_count() or 1) and not (args.cluster or args.scheduler):
+            raise UsageError(f"--workers {args.workers}: this machine has {os.cpu_count()} "
+                             "cores; expected at most that for local processes")
+    if args.cluster and args.workers == 0:
+        raise UsageError("--cluster local needs --workers >= 1")
+    root = results.check_output_root(args.out)
+    spec = load_sweep(args.spec)
+    n_runs = len(spec.points()) * spec.replicates
+    folder = sweep_folder(root, spec)
+    if folder.exists() and not args.resume:
+        run_sweep(spec, root, resume=False)  # raises the clear "already there" error
+    executor = make_executor(args.workers, args.cluster, args.scheduler)
+    try:
+        with _Progress(args.quiet, f"{spec.name}: {n_runs} runs ({executor.name})",
+                       unit="runs") as tick:
+            t0 = time.perf_counter()
+            folder = run_sweep(spec, root, executor=executor, resume=args.resume,
+                               progress=tick,
+                               command=[PROG, *(argv if argv is not None else sys.argv[1:])])
+    finally:
+        executor.close()
+    seconds = time.perf_counter() - t0
+    print(f"{spec.name}: {n_runs} runs ({spec.design}, {spec.replicates} replicates per point) "
+          f"on {executor.name} with {executor.workers} worker(s) in {seconds:.1f} s")
+    print(f"results: {_rel(folder)}")
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .analyze import analyze, summary_lines
+
+    report = analyze(args.folder, args.outputs)
+    for line in summary_lines(report):
+        print(line)
+    print(f"analysis: {_rel(args.folder / 'analysis')}")
     return 0
 
 
@@ -262,9 +353,10 @@ class _Progress:
     """Context manager yielding a ``tick(done, total)`` callback that drives a
     rich progress bar on a terminal (silent otherwise or with --quiet)."""
 
-    def __init__(self, quiet: bool, label: str) -> None:
+    def __init__(self, quiet: bool, label: str, unit: str = "months simulated") -> None:
         self.enabled = not quiet and sys.stderr.isatty()
         self.label = label
+        self.unit = unit
         self._bar = None
         self._task = None
 
@@ -275,7 +367,7 @@ class _Progress:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                             TextColumn("{task.completed}/{task.total} months simulated"),
+                             TextColumn("{task.completed}/{task.total} " + self.unit),
                              TimeRemainingColumn(), console=Console(stderr=True),
                              transient=True)
         self._bar.__enter__()
