@@ -193,3 +193,31 @@ def test_calibrate_command(tmp_path, capsys, write_toml):
     code, _out, err = run_cli(capsys, "calibrate", str(spec), "--out", str(tmp_path),
                               "--resume")
     assert code == 2 and "no unfinished calibration" in _only_line(err)
+
+
+def test_sweep_and_analyze_commands(tmp_path, capsys, write_toml):
+    from .test_sweep import GRID
+
+    spec = write_toml("tiny.toml", GRID)
+    code, out, err = run_cli(capsys, "sweep", str(spec), "--workers", "0", "--out",
+                             str(tmp_path), "--quiet")
+    assert code == 0, err
+    assert "12 runs" in out
+    folder = next((tmp_path / "sweeps" / "tiny").iterdir())
+    code, out, err = run_cli(capsys, "analyze", str(folder))
+    assert code == 0, err and "participation_end" in out
+    code, _out, err = run_cli(capsys, "sweep", str(spec), "--workers", "0", "--out",
+                              str(tmp_path))
+    assert code == 2 and "already complete" in _only_line(err)
+    code, _out, err = run_cli(capsys, "sweep", str(spec), "--workers", "999", "--out",
+                              str(tmp_path / "n"))
+    assert code == 2 and "--workers 999" in _only_line(err)
+    code, _out, err = run_cli(capsys, "sweep", str(spec), "--scheduler", "tcp://127.0.0.1:9",
+                              "--out", str(tmp_path / "m"))
+    assert code == 2 and "no Dask scheduler answered" in _only_line(err)
+    assert not (tmp_path / "m").exists() and not (tmp_path / "n").exists()
+    bad = write_toml("bad.toml", GRID.replace('kind = "grid"', 'kind = "sobol"\nsamples = 6'))
+    code, _out, err = run_cli(capsys, "sweep", str(bad), "--out", str(tmp_path / "b"))
+    assert code == 2 and "power of two" in _only_line(err)
+    code, _out, err = run_cli(capsys, "analyze", str(tmp_path))
+    assert code == 2 and "not a sweep folder" in _only_line(err)

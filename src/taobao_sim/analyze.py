@@ -73,7 +73,7 @@ def analyze(folder: str | Path, outputs: list[str] | None = None) -> dict[str, A
     report: dict[str, Any] = {"design": spec.design, "points": int(Y.shape[0]),
                               "replicates": spec.replicates, "outputs": names,
                               "never_happened_runs": filled, "results": {}}
-    problem = spec.problem()
+    problem = spec.problem() if spec.design in ("sobol", "morris") else None
     for k, name in enumerate(names):
         y = Y[:, k]
         entry: dict[str, Any] = {"mean": float(y.mean()), "min": float(y.min()),

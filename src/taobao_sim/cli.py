@@ -266,7 +266,7 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str] | None) -> int:
 
 def cmd_sweep(args: argparse.Namespace, argv: list[str] | None) -> int:
     from . import results
-    from .sweep import load_sweep, make_executor, run_sweep, sweep_folder
+    from .sweep import check_can_start, load_sweep, make_executor, run_sweep
 
     if args.workers:
         import os
@@ -279,9 +279,7 @@ def cmd_sweep(args: argparse.Namespace, argv: list[str] | None) -> int:
     root = results.check_output_root(args.out)
     spec = load_sweep(args.spec)
     n_runs = len(spec.points()) * spec.replicates
-    folder = sweep_folder(root, spec)
-    if folder.exists() and not args.resume:
-        run_sweep(spec, root, resume=False)  # raises the clear "already there" error
+    check_can_start(spec, root, args.resume)  # before any worker starts
     executor = make_executor(args.workers, args.cluster, args.scheduler)
     try:
         with _Progress(args.quiet, f"{spec.name}: {n_runs} runs ({executor.name})",

@@ -36,7 +36,8 @@ def _band(ax, x, data, colour, label, alpha=0.22):
 def _finish(fig, ax, title, path: Path, source: str) -> None:
     ax.set_title(title, fontsize=12, loc="left")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8.5, loc="upper left", frameon=False)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8.5, loc="upper left", frameon=False)
     fig.text(0.99, 0.01, source, fontsize=7, color=COLOURS["grey"], ha="right", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     _save(fig, path)

@@ -302,7 +302,8 @@ def _parameter(where: str, dotted: str, name: str, spec: params.Param, entry: di
             raise SpecError(where, dotted + ".steps", f"is {steps}; a range needs steps >= 2")
         vals = np.geomspace(lo, hi, steps) if log else np.linspace(lo, hi, steps)
         if kind == "grid":
-            return SweepParameter(name, spec, values=tuple(float(v) for v in vals), log=log)
+            return SweepParameter(name, spec, values=tuple(float(v) for v in vals),
+                                  lower=lo, upper=hi, log=log)
     return SweepParameter(name, spec, lower=lo, upper=hi, log=log)
 
 
@@ -443,7 +444,7 @@ class DaskExecutor(Executor):
     name = "dask"
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 5.0) -> None:
         from distributed import Client, LocalCluster
 
         self._cluster = None
@@ -503,10 +504,8 @@ def sweep_folder(root: Path, spec: SweepSpec) -> Path:
     return Path(root) / "sweeps" / spec.name / spec.digest()[:12]
 
 
-def run_sweep(spec: SweepSpec, root: Path = Path("results"), executor: Executor | None = None,
-              resume: bool = False, progress: ProgressFn | None = None,
-              command: Sequence[str] | None = None) -> Path:
-    """Run (or finish) a sweep; return its folder."""
+def check_can_start(spec: SweepSpec, root: Path, resume: bool) -> Path:
+    """The sweep's folder, if this sweep may start (or resume) there; else a clear error."""
     folder = sweep_folder(root, spec)
     status_path = folder / "status.json"
     if folder.exists() and not resume:
@@ -519,6 +518,15 @@ def run_sweep(spec: SweepSpec, root: Path = Path("results"), executor: Executor 
                          "finish it, or remove the folder")
     if resume and not folder.exists():
         raise UsageError(f"--resume: no run of this sweep under {root} (looked for {folder})")
+    return folder
+
+
+def run_sweep(spec: SweepSpec, root: Path = Path("results"), executor: Executor | None = None,
+              resume: bool = False, progress: ProgressFn | None = None,
+              command: Sequence[str] | None = None) -> Path:
+    """Run (or finish) a sweep; return its folder."""
+    folder = check_can_start(spec, root, resume)
+    status_path = folder / "status.json"
     parts = folder / "parts"
     parts.mkdir(parents=True, exist_ok=True)
     runs = spec.run_table()
