@@ -15,6 +15,9 @@ Sections:
   scaling     fast-engine household-steps per second on synthetic worlds of
               villages of ~300 households, 1e3..1e7 households, 1 and 2 threads;
               bytes of state per household; peak memory; effective bandwidth
+  sweeps      Dinglou-size runs per second through the sweep runner: in-process,
+              1 and 2 local processes, a Dask LocalCluster with 1 and 2 workers;
+              wall time of the shipped Sobol example
   engines     fast engine vs Mesa engine on Dinglou and Daiji
 """
 
@@ -244,6 +247,68 @@ def engines(names: list[str], months: int | None) -> list[dict]:
     return [compare(n, replicates=1, months=months) for n in names]
 
 
+# -- sweeps --------------------------------------------------------------------
+
+_SWEEP_SPEC = """
+name = "bench"
+scenario = "{scenario}"
+seed = 1
+replicates = 4
+runs_per_task = 25
+[design]
+kind = "grid"
+[parameters]
+"shops.imitation" = {{ range = [0.05, 0.8], steps = {steps} }}
+"""
+
+
+def sweeps(quick: bool) -> dict:
+    """Dinglou-size runs per second through the sweep runner, per executor; and the
+    wall time of the shipped Sobol example."""
+    from taobao_sim import sweep
+
+    out: dict = {"executors": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_path = Path(tmp) / "bench.toml"
+        steps = 50 if quick else 150
+        spec_path.write_text(_SWEEP_SPEC.format(scenario=SCENARIOS / "dinglou.toml",
+                                                steps=steps))
+        spec = sweep.load_sweep(spec_path)
+        n_runs = steps * 4
+        cases = [("in-process (threads)", lambda: sweep.Executor()),
+                 ("local processes", lambda: sweep.LocalExecutor(1)),
+                 ("local processes", lambda: sweep.LocalExecutor(2)),
+                 ("Dask LocalCluster", lambda: sweep.DaskExecutor(workers=1)),
+                 ("Dask LocalCluster", lambda: sweep.DaskExecutor(workers=2))]
+        for k, (label, make) in enumerate(cases):
+            t = time.perf_counter()
+            ex = make()
+            startup = time.perf_counter() - t
+            try:
+                t = time.perf_counter()
+                sweep.run_sweep(spec, Path(tmp) / f"r{k}", executor=ex)
+                wall = time.perf_counter() - t
+            finally:
+                ex.close()
+            row = {"executor": label, "workers": ex.workers, "runs": n_runs,
+                   "startup_seconds": startup, "wall_seconds": wall,
+                   "runs_per_second": n_runs / wall}
+            out["executors"].append(row)
+            print(f"  {label:18s} {ex.workers} worker(s): {row['runs_per_second']:6.0f} runs/s",
+                  flush=True)
+        if not quick:
+            sobol = sweep.load_sweep(SCENARIOS / "sweeps" / "sobol.toml")
+            ex = sweep.LocalExecutor(2)
+            try:
+                t = time.perf_counter()
+                sweep.run_sweep(sobol, Path(tmp) / "sobol", executor=ex)
+                out["sobol_example"] = {"runs": len(sobol.points()) * sobol.replicates,
+                                        "workers": 2, "wall_seconds": time.perf_counter() - t}
+            finally:
+                ex.close()
+    return out
+
+
 # -- report --------------------------------------------------------------------
 
 def report(res: dict) -> None:
@@ -285,6 +350,17 @@ def report(res: dict) -> None:
                   f"{r['fast_seconds']:.4f}", f"{r['mesa_seconds']:.2f}",
                   f"{r['ratio_mesa_over_fast']:.0f}x")
     c.print(e)
+    sw = Table(title="sweeps: Dinglou-size runs through the sweep runner")
+    for col in ("executor", "workers", "runs", "start-up s", "runs/s"):
+        sw.add_column(col, justify="right")
+    for r in res["sweeps"]["executors"]:
+        sw.add_row(r["executor"], str(r["workers"]), str(r["runs"]),
+                   f"{r['startup_seconds']:.1f}", f"{r['runs_per_second']:.0f}")
+    c.print(sw)
+    if "sobol_example" in res["sweeps"]:
+        so = res["sweeps"]["sobol_example"]
+        c.print(f"shipped Sobol example: {so['runs']:,} runs on {so['workers']} local workers in "
+                f"{so['wall_seconds']:.1f} s")
     d, st = res["dinglou"], res["startup"]
     c.print(f"Dinglou, 20 replicates, simulation: {d['simulation_20_replicates_seconds']:.3f} s "
             f"({d['simulation_20_replicates_no_panel_seconds']:.3f} s without the household "
@@ -330,6 +406,8 @@ def main() -> None:
     if not quick:
         print("whole 1e7 run...", flush=True)
         res["full_run"] = full_run(33_334)
+    print("sweeps...", flush=True)
+    res["sweeps"] = sweeps(quick)
     print("engines...", flush=True)
     res["engines"] = engines(["dinglou", "daiji"], months=12 if quick else None)
     res["bench_seconds"] = time.perf_counter() - t0

@@ -395,10 +395,17 @@ def _run_task_in_worker(spec: SweepSpec, rows: dict[str, list]):
 
 
 class Executor:
-    """Where tasks run. ``run(fn, tasks)`` yields (task id, result) as they finish."""
+    """Where tasks run: this base class runs them one after another in this process
+    (each task's kernel call uses all numba threads). ``run(spec, tasks)`` yields
+    (task id, result) as tasks finish."""
 
     name = "inprocess"
-    workers = 1
+
+    @property
+    def workers(self) -> int:
+        import numba
+
+        return numba.get_num_threads()
 
     def run(self, spec: SweepSpec, tasks: dict[int, dict]) -> Iterator[tuple[int, Any]]:
         for task_id, rows in tasks.items():
@@ -412,6 +419,7 @@ class LocalExecutor(Executor):
     """Local worker processes (spawned; each warms up from numba's cache)."""
 
     name = "local"
+    workers = 1
 
     def __init__(self, workers: int) -> None:
         import concurrent.futures as cf
@@ -442,6 +450,7 @@ class DaskExecutor(Executor):
     (e.g. one started by dask-jobqueue on Slurm)."""
 
     name = "dask"
+    workers = 0
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None,
                  timeout: float = 5.0) -> None:
