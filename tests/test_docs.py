@@ -25,6 +25,8 @@ def test_odd_defaults_match_the_code():
             wrong.append(f"{p.key}: no parameter-table row")
         for line in rows:
                 cell = line.rstrip(" |").rsplit("|", 1)[-1].strip().replace(",", "")
+                if p.kind not in ("float", "int"):
+                    continue
                 try:
                     if float(cell) != float(p.default):
                         wrong.append(f"{p.key}: ODD {cell}, code {p.default}")

@@ -154,6 +154,21 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--outputs", nargs="+", metavar="NAME",
                     help="outputs to analyse (default: participation_end poverty_exit_year)")
 
+    cmp = sub.add_parser(
+        "compare", help="compare scenarios (e.g. policies) on the same replicate seeds",
+        description="Run each scenario with the same replicate seeds and compare the "
+                    "poverty-exit year, households in the trade, the income distribution "
+                    "(Gini, poorest 20%%), returns, public spending and its cost per person "
+                    "lifted out of poverty. Writes results/compare/<names>/<run-id>/.")
+    cmp.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files")
+    cmp.add_argument("--replicates", type=_pos_int, metavar="N",
+                     help="replicates per scenario (default: the first scenario's)")
+    cmp.add_argument("--seed", type=_nonneg_int, metavar="N",
+                     help="root seed (default: the first scenario's)")
+    cmp.add_argument("--threads", type=_pos_int, metavar="N", help="engine threads")
+    cmp.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+                     help="folder under which compare/... is written (default: results)")
+
     val = sub.add_parser("validate", help="check a scenario file and print what it resolves to",
                          description="Load and validate a scenario file (with its extends "
                                      "chain) without running it.")
@@ -187,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_sweep(args, argv)
         if args.command == "analyze":
             return cmd_analyze(args)
+        if args.command == "compare":
+            return cmd_compare(args, argv)
         if args.command == "validate":
             return cmd_validate(args)
         if args.command == "keys":
@@ -304,6 +321,39 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for line in summary_lines(report):
         print(line)
     print(f"analysis: {_rel(args.folder / 'analysis')}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace, argv: list[str] | None) -> int:
+    from . import results
+    from .compare import MEASURES, compare, write_comparison
+    from .scenario import load_scenario
+
+    _check_threads(args.threads)
+    root = results.check_output_root(args.out)
+    scenarios = [load_scenario(p) for p in args.scenarios]
+    cmp = compare(scenarios, args.replicates, args.seed, args.threads)
+    folder = write_comparison(cmp, root, [PROG, *(argv if argv is not None else sys.argv[1:])])
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(scenarios)} scenarios, {cmp.replicates} replicates each, "
+                        f"same seeds (root {cmp.seed}); mean [5-95%]", title_justify="left")
+    table.add_column("scenario", style="bold")
+    for label, unit in MEASURES.values():
+        table.add_column(f"{label} ({unit})", justify="right")
+    for row in cmp.table():
+        cells = [row["scenario"]]
+        for key in MEASURES:
+            if row[key] is None:
+                cells.append("never" if key == "poverty_exit_year" else "-")
+                continue
+            cells.append(f"{_num(row[key])}\n[{_num(row[key + '_p5'])}-{_num(row[key + '_p95'])}]"
+                         + (f"\n({row[key + '_n']} of {cmp.replicates})"
+                            if row[key + "_n"] < cmp.replicates else ""))
+        table.add_row(*cells)
+    Console(width=max(160, Console().width)).print(table)
+    print(f"results: {_rel(folder)}")
     return 0
 
 

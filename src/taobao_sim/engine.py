@@ -208,7 +208,7 @@ class KernelState:
         kernel.run_months(
             world.households, world.ties_ptr, world.ties_idx, self.seen, self.vagg,
             self.rep_total, world.village_start, world.village_universe,
-            world.village_internet_step, world.village_discovery,
+            world.village_internet_step, world.village_discovery, world.village_connect_cost,
             world.universe_village_start, world.universe_seed, world.params,
             wages, lines, start_month, t0, t1, self.metrics, self.panel, self.first_open,
         )

@@ -44,7 +44,9 @@ M_OPENED = 14
 M_CLOSED = 15
 M_INCOME = 16
 M_PEOPLE_HOME = 17
-N_METRICS = 18
+M_PUBLIC_COST = 18
+M_POOR_PEOPLE = 19
+N_METRICS = 20
 
 # Household panel per year (panel[year, household, k]); see metrics.PANEL_COLUMNS.
 H_SHOP = 0
@@ -120,6 +122,8 @@ def tally(m, agg, first_open, v: int, hs: HouseholdState, new: HouseholdState, o
     m[M_CLOSED] += out.closed
     m[M_INCOME] += out.income
     m[M_PEOPLE_HOME] += new.members - new.away
+    m[M_PUBLIC_COST] += out.public_cost
+    m[M_POOR_PEOPLE] += new.poor * new.members
     if out.opened == 1 and first_open[v, 0] < 0:
         first_open[v, 0] = t
         first_open[v, 1] = hid
@@ -164,7 +168,7 @@ def init_aggregates(hh, village_start, vagg, buf) -> None:
 def run_months(
     hh, ties_ptr, ties_idx, seen, vagg, rep_total,
     village_start, village_universe, village_internet, village_discovery,
-    universe_village_start, universe_seed, params,
+    village_connect_cost, universe_village_start, universe_seed, params,
     city_wage, poverty_line, start_month, t0, t1,
     metrics, panel, first_open,
 ) -> None:
@@ -178,7 +182,8 @@ def run_months(
         vagg: float64 (2, villages, N_AGG) village aggregates, buffered likewise.
         rep_total: float64 (2, universes) reputation of all active shops.
         village_start, village_universe, village_internet, village_discovery,
-        universe_village_start, universe_seed, params: see :class:`world.World`.
+        village_connect_cost, universe_village_start, universe_seed, params: see
+        :class:`world.World`.
         city_wage, poverty_line: float64 (universes, months) driving series.
         start_month: absolute month number of month index 0.
         t0, t1: month indices to run.
@@ -225,6 +230,8 @@ def run_months(
                 if record_panel:
                     panel_row(panel, year_index, i, hs, new, out)
             m[M_LOCAL_WAGE] = vv.local_wage
+            if t == p[rules.P.BROADBAND_FROM]:
+                m[M_PUBLIC_COST] += village_connect_cost[v]
             metrics[t, v, :] = m
             vagg[nxt, v, :] = agg
         for u in range(n_universes):

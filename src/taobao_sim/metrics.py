@@ -37,6 +37,10 @@ VILLAGE_COLUMNS: tuple[tuple[str, int | None, str], ...] = (
     ("shops_closed", kernel.M_CLOSED, "shops that closed this month"),
     ("income_yuan", kernel.M_INCOME, "household income this month, all households, yuan"),
     ("people_home", kernel.M_PEOPLE_HOME, "people living in the village at the end of the month"),
+    ("public_cost_yuan", kernel.M_PUBLIC_COST,
+     "public spending this month: transfers, training, credit line, courier subsidy, "
+     "broadband, yuan"),
+    ("poor_people", kernel.M_POOR_PEOPLE, "members of households poor at the last assessment"),
 )
 
 #: Columns of households.{parquet,csv} after replicate, year, household, village.
@@ -130,7 +134,7 @@ def timeseries_table(out: RunOutput) -> pa.Table:
         if k is None:
             cols[name] = flat[:, kernel.M_ENGAGED] / flat[:, kernel.M_HOUSEHOLDS]
         elif name in ("sales_yuan", "profit_yuan", "local_wage_yuan", "income_yuan",
-                      "vacancies", "hired"):
+                      "vacancies", "hired", "public_cost_yuan"):
             cols[name] = flat[:, k]
         else:
             cols[name] = flat[:, k].astype(np.int64)

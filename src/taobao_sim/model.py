@@ -66,8 +66,9 @@ class Village:
     """
 
     def __init__(self, index: int, name: str, internet_step: int,
-                 discovery_multiplier: float) -> None:
+                 discovery_multiplier: float, connect_cost: float = 0.0) -> None:
         self.index = index
+        self.connect_cost = connect_cost
         self.name = name
         self.households: list[Household] = []
         self.internet_step = internet_step
@@ -200,7 +201,7 @@ class TaobaoModel(mesa.Model):
         world = build_world([s], [universe_seed])
         self.villages = [
             Village(k, v.name, int(world.village_internet_step[k]),
-                    float(world.village_discovery[k]))
+                    float(world.village_discovery[k]), float(world.village_connect_cost[k]))
             for k, v in enumerate(s.villages)
         ]
         village_of = np.repeat(np.arange(len(self.villages)), np.diff(world.village_start))
@@ -310,6 +311,8 @@ class TaobaoModel(mesa.Model):
                 if record_panel:
                     kernel.panel_row(self.panel, year_index, h.index, h._before, new, out)
             m[kernel.M_LOCAL_WAGE] = v.view.local_wage
+            if t == self.p[rules.P.BROADBAND_FROM]:
+                m[kernel.M_PUBLIC_COST] += v.connect_cost
             self.metrics[t, v.index] = m
             v.aggregates = agg
             total_rep += agg[kernel.A_REPUTATION]

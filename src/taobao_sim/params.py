@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: Sections whose numeric keys form the per-scenario parameter vector.
-KERNEL_SECTIONS = ("market", "shops", "labour", "migration", "income")
+KERNEL_SECTIONS = ("market", "shops", "labour", "migration", "income", "policy")
 
 
 @dataclass(frozen=True)
@@ -272,6 +272,27 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        0.0, 1e6,
        "Minimum-living-guarantee transfer paid to households registered poor at the last "
        "assessment."),
+    # policy (all off by default) ---------------------------------------------
+    _P("policy", "training_from", "month", "", "month", None, None,
+       "Month of a one-off e-commerce training programme for every household with a "
+       "working-age member at home (empty: none)."),
+    _P("policy", "training_skill", "float", 0.6, "0-1", 0.0, 1.0,
+       "Skill a trained household reaches (it keeps its own if higher)."),
+    _P("policy", "training_cost_yuan", "float", 800.0, "yuan per household trained", 0.0, 1e7,
+       "Public cost of training one household."),
+    _P("policy", "microcredit_yuan", "float", 0.0, "yuan per household", 0.0, 1e8,
+       "Public credit line for starting a shop, on top of income.credit_limit_yuan "
+       "(0: none)."),
+    _P("policy", "microcredit_cost_share", "float", 0.15, "yuan per yuan lent", 0.0, 1.0,
+       "Public cost of each yuan lent by the credit line (defaults, administration, "
+       "interest subsidy)."),
+    _P("policy", "courier_subsidy_share", "float", 0.0, "share of sales", 0.0, 1.0,
+       "Share of sales the state pays towards shops' courier costs (up to those costs)."),
+    _P("policy", "broadband_from", "month", "", "month", None, None,
+       "Broadband in every village from this month, if earlier than the village's own "
+       "internet_from (empty: none)."),
+    _P("policy", "broadband_cost_yuan", "float", 600.0, "yuan per household", 0.0, 1e7,
+       "Public cost of connecting one household earlier than its village would have been."),
 )
 
 SECTIONS: dict[str, tuple[Param, ...]] = {

@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import metrics
+from . import kernel, metrics
 from .engine import RunOutput
 
 BAND = (5, 95)
@@ -360,3 +360,58 @@ def sweep_envelope(series, path: Path, name: str) -> Path:
     ax.set_ylabel("share of households engaged")
     _finish(fig, ax, f"{name}: adoption across the sweep", path, "taobao-sim analyze")
     return path
+
+
+# -- scenario comparison --------------------------------------------------------
+
+def comparison_figures(cmp, folder: Path) -> list[Path]:
+    """Bars of every measure per scenario (mean, 5-95%), and poverty over time."""
+    from .compare import MEASURES
+
+    folder = Path(folder)
+    keys = list(MEASURES)
+    fig, axes = plt.subplots(2, 4, figsize=(15, 7.5))
+    x = np.arange(len(cmp.names))
+    for ax, key in zip(axes.ravel(), keys, strict=False):
+        means, lo, hi = [], [], []
+        for name in cmp.names:
+            v = cmp.values[name][key]
+            f = v[np.isfinite(v)]
+            m = f.mean() if f.size else np.nan
+            means.append(m)
+            lo.append(m - np.percentile(f, 5) if f.size else 0)
+            hi.append(np.percentile(f, 95) - m if f.size else 0)
+        ax.bar(x, means, yerr=[lo, hi], capsize=3, color=COLOURS["main"], alpha=0.85)
+        label, unit = MEASURES[key]
+        ax.set_title(label, fontsize=9, loc="left")
+        ax.set_ylabel(unit, fontsize=8)
+        ax.set_xticks(x)
+        ax.set_xticklabels(cmp.names, rotation=35, ha="right", fontsize=7.5)
+        ax.grid(alpha=0.3, axis="y")
+        if key == "poverty_exit_year":
+            finite = [m for m in means if np.isfinite(m)]
+            if finite:
+                ax.set_ylim(min(finite) - 2, max(finite) + 1)
+    fig.suptitle(f"Scenarios compared: mean and 5-95% of {cmp.replicates} replicates "
+                 "(same seeds)", fontsize=11)
+    fig.tight_layout()
+    bars = folder / "comparison.png"
+    _save(fig, bars)
+
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    palette = plt.get_cmap("tab10")
+    for k, name in enumerate(cmp.names):
+        out = cmp.outputs[name]
+        years, poor = metrics.yearly(out, "poor_people", how="december")
+        people = (out.metrics[:, 0, :, kernel.M_PEOPLE_HOME].sum(axis=1)
+                  + out.metrics[:, 0, :, kernel.M_MIGRANTS].sum(axis=1))
+        share = poor / people[:, None]
+        ax.plot(years, share.mean(axis=0), "o-", color=palette(k % 10), label=name)
+        lo, hi = np.percentile(share, BAND, axis=0)
+        ax.fill_between(years, lo, hi, color=palette(k % 10), alpha=0.12, lw=0)
+    ax.set_xlabel("year (assessment in December)")
+    ax.set_ylabel("share of people in poor households")
+    ax.set_ylim(bottom=0)
+    _finish(fig, ax, "Poverty under each scenario", folder / "poverty.png",
+            f"taobao-sim compare, {cmp.replicates} replicates")
+    return [bars, folder / "poverty.png"]

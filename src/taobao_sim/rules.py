@@ -81,6 +81,7 @@ VillageView = namedtuple(
         "remittance",  # sent home per migrant, yuan per month
         "discovery",  # chance of independent discovery this month
         "internet",  # 1.0 if households can sell online yet, else 0.0
+        "courier_subsidy",  # share of sales the state pays towards courier costs
         "local_income",  # expected earnings of a worker at home without a shop, yuan/month
         "leave",  # chance a working-age member at home (no shop) leaves this month
     ],
@@ -104,6 +105,7 @@ Outcome = namedtuple(
         #                 (annualised if the run started after January)
         "year_sales",  # December only: this year's shop sales, yuan
         "year_profit",  # December only: this year's shop profit, yuan
+        "public_cost",  # public spending on the household this month, yuan
     ],
 )
 
@@ -183,6 +185,7 @@ def village_view(
     saving = p[P.CLUSTER_SAVING] * (1.0 - math.exp(-village_shops / p[P.CLUSTER_SCALE_SHOPS]))
     courier = p[P.COURIER_RATE_MIN] + (p[P.COURIER_RATE_MAX] - p[P.COURIER_RATE_MIN]) * \
         math.exp(-village_sales_last / p[P.COURIER_VOLUME_SCALE_YUAN])
+    subsidy = min(courier, p[P.COURIER_SUBSIDY_SHARE])
     if labour_supply > 0.0:
         job_chance = min(1.0, vacancies_last / labour_supply)
         tightness = vacancies_last / labour_supply - 1.0
@@ -198,7 +201,7 @@ def village_view(
     local_income = job_chance * local_wage + (1.0 - job_chance) * casual
     return VillageView(
         yuan_per_rep,
-        gross + saving - courier,
+        gross + saving - courier + subsidy,
         local_wage,
         job_chance,
         fill_share,
@@ -207,6 +210,7 @@ def village_view(
         city_wage * p[P.REMITTANCE_SHARE],
         discovery,
         1.0 if internet else 0.0,
+        subsidy,
         local_income,
         # the chance of leaving is the same for every household of the village
         leave_probability(p, city_net, local_income),
@@ -259,8 +263,10 @@ def entry_probability(p: np.ndarray, nv: NeighbourView, vv: VillageView,
 
 @nb.njit(cache=True)
 def can_afford_start(p: np.ndarray, capital: float, debt: float) -> bool:
-    """Credit constraint: savings plus unused credit cover the start-up cost."""
-    return capital + max(0.0, p[P.CREDIT_LIMIT_YUAN] - debt) >= p[P.STARTUP_COST_YUAN]
+    """Credit constraint: savings plus unused credit (informal and, if any, the public
+    credit line) cover the start-up cost."""
+    limit = p[P.CREDIT_LIMIT_YUAN] + p[P.MICROCREDIT_YUAN]
+    return capital + max(0.0, limit - debt) >= p[P.STARTUP_COST_YUAN]
 
 
 @nb.njit(cache=True)
@@ -400,13 +406,15 @@ def household_step(
         else 0.0
 
     # 3. Income and savings.
+    transfer = hs.poor * members * p[P.TRANSFER_YUAN_HEAD_MONTH]
+    public_cost = transfer + vv.courier_subsidy * sales
     income = (
         members * farm_income_head * hs.land
         + jobs * vv.local_wage
         + piecework * p[P.PIECEWORK_WAGE_RATIO] * vv.local_wage
         + casual_work * casual_wage
         + away * vv.remittance
-        + hs.poor * members * p[P.TRANSFER_YUAN_HEAD_MONTH]
+        + transfer
         + profit
     )
     debt *= 1.0 + p[P.LOAN_INTEREST_MONTH]
@@ -419,9 +427,12 @@ def household_step(
         debt -= repay
         capital -= repay
 
-    # 4. Learning from ties that sell.
+    # 4. Learning from ties that sell, and from a training programme.
     share_selling = nv.selling / nv.ties if nv.ties > 0 else 0.0
     skill += p[P.SKILL_SPILLOVER] * share_selling * (1.0 - skill)
+    if step == p[P.TRAINING_FROM] and home > 0:
+        skill = max(skill, p[P.TRAINING_SKILL])
+        public_cost += p[P.TRAINING_COST_YUAN]
 
     # 5. Starting a shop (decided on month t's view; sells setup_months later).
     #    The chance is at most the exposure, so the logit is only evaluated for
@@ -434,8 +445,12 @@ def household_step(
     if start:
         cost = p[P.STARTUP_COST_YUAN]
         from_savings = min(capital, cost)
+        borrowed = cost - from_savings
+        # beyond the informal credit, the public line lends (at a public cost)
+        public_loan = max(0.0, borrowed - max(0.0, p[P.CREDIT_LIMIT_YUAN] - debt))
+        public_cost += p[P.MICROCREDIT_COST_SHARE] * public_loan
         capital -= from_savings
-        debt += cost - from_savings
+        debt += borrowed
         if p[P.SETUP_MONTHS] <= 1:
             shop_state = ACTIVE
             shop_age = 0
@@ -491,6 +506,6 @@ def household_step(
     )
     outcome = Outcome(
         sales, profit, seen, vacancies, hired, income, returns, departures,
-        opened, closed, engaged, year_income, year_sales, year_profit,
+        opened, closed, engaged, year_income, year_sales, year_profit, public_cost,
     )
     return new_state, outcome

@@ -107,8 +107,17 @@ class Scenario:
         return sum(v.households for v in self.villages)
 
     def param_vector(self) -> np.ndarray:
-        """The kernel parameter vector (float64), in :data:`params.KERNEL_PARAMS` order."""
-        return np.array([float(self.values[p.dotted]) for p in params.KERNEL_PARAMS])
+        """The kernel parameter vector (float64), in :data:`params.KERNEL_PARAMS` order.
+
+        Months become month indices since the start (-1 when not set)."""
+        out = []
+        for p in params.KERNEL_PARAMS:
+            v = self.values[p.dotted]
+            if p.kind == "month":
+                out.append(float(dates.parse_month(v) - self.start) if v else -1.0)
+            else:
+                out.append(float(v))
+        return np.array(out)
 
     def resolved(self) -> dict[str, Any]:
         """Every setting after ``extends`` and defaults, as plain JSON-ready data.

@@ -59,6 +59,8 @@ class World:
         village_universe: universe of each village.
         village_internet_step: month index (since start) from which each village can sell.
         village_discovery: discovery multiplier of each village.
+        village_connect_cost: public cost (yuan) of a broadband policy that connects
+            the village before its own internet_from, charged in the policy's month.
         universe_village_start: first village of each universe, plus the total.
         universe_seed: 64-bit seed of each universe (drives the kernel's draws).
         params: parameter vector of each universe, shape (universes, n_params).
@@ -72,6 +74,7 @@ class World:
     village_universe: np.ndarray
     village_internet_step: np.ndarray
     village_discovery: np.ndarray
+    village_connect_cost: np.ndarray
     universe_village_start: np.ndarray
     universe_seed: np.ndarray
     params: np.ndarray
@@ -137,9 +140,8 @@ def build_world(scenarios: list[Scenario], seeds: list[int]) -> World:
     all_sizes = np.tile(village_sizes, len(scenarios))
     village_start = np.concatenate([[0], np.cumsum(all_sizes)]).astype(np.int64)
     village_universe = np.repeat(np.arange(len(scenarios), dtype=np.int32), n_v)
-    internet = np.concatenate([
-        [v.internet_from - s.start for v in s.villages] for s in scenarios
-    ]).astype(np.int32)
+    internet = np.concatenate([internet_steps(s) for s in scenarios]).astype(np.int32)
+    connect_cost = np.concatenate([connect_costs(s) for s in scenarios])
     discovery = np.concatenate([
         [v.discovery_multiplier for v in s.villages] for s in scenarios
     ]).astype(np.float64)
@@ -151,11 +153,33 @@ def build_world(scenarios: list[Scenario], seeds: list[int]) -> World:
         village_universe=village_universe,
         village_internet_step=internet,
         village_discovery=discovery,
+        village_connect_cost=connect_cost,
         universe_village_start=np.arange(0, n_v * len(scenarios) + 1, n_v, dtype=np.int64),
         universe_seed=np.array(seeds, dtype=np.uint64),
         params=np.stack([s.param_vector() for s in scenarios]),
         village_names=names,
     )
+
+
+def internet_steps(s: Scenario) -> np.ndarray:
+    """Month index from which each village can sell online: its own internet_from,
+    or the broadband policy's month if that is earlier."""
+    own = np.array([v.internet_from - s.start for v in s.villages])
+    broadband = s["policy.broadband_from"]
+    if not broadband:
+        return own
+    return np.minimum(own, dates.parse_month(broadband) - s.start)
+
+
+def connect_costs(s: Scenario) -> np.ndarray:
+    """Public cost of the broadband policy per village (yuan): its households times
+    the cost per household, for villages it connects earlier than their own date."""
+    broadband = s["policy.broadband_from"]
+    if not broadband:
+        return np.zeros(len(s.villages))
+    step = dates.parse_month(broadband) - s.start
+    return np.array([v.households * s["policy.broadband_cost_yuan"]
+                     if v.internet_from - s.start > step else 0.0 for v in s.villages])
 
 
 def _build_universe(s: Scenario, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
