@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 REPLICATES ?= 20
 
-.PHONY: run test test-slow lint docs bench calibrate clean help
+.PHONY: run test test-slow lint docs bench calibrate results clean help
 
 help:
 	@echo "make run    - set up .venv and run the Dinglou scenario ($(REPLICATES) replicates)"
@@ -14,6 +14,7 @@ help:
 	@echo "make docs   - regenerate docs/SCENARIO.md from the parameter table"
 	@echo "make bench  - benchmarks, writes benchmarks/results.json (QUICK=1: under a minute)"
 	@echo "make calibrate - calibrate Dinglou (a few minutes); report in docs/CALIBRATION.md"
+	@echo "make results - regenerate the README's figures in results/figures/"
 	@echo "make clean  - remove .venv and caches (not results/)"
 
 $(BIN)/python:
@@ -33,12 +34,16 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+	TAOBAO_SIM_QUICK=1 $(BIN)/python -m pytest --nbmake notebooks -p no:cacheprovider
 
 test-slow: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m slow
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+
+results: $(VENV)/.installed
+	$(BIN)/taobao-sim figures results/figures
 
 calibrate: $(VENV)/.installed
 	$(BIN)/taobao-sim calibrate scenarios/calibration/dinglou.toml --workers 2 --docs docs

@@ -169,6 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
                      help="folder under which compare/... is written (default: results)")
 
+    fig = sub.add_parser("figures", help="regenerate the README's headline figures",
+                         description="Run the shipped scenarios and write the figures the "
+                                     "README shows (Dinglou, Daiji, policies) into DIR.")
+    fig.add_argument("folder", metavar="DIR", type=Path, nargs="?",
+                     default=Path("results/figures"), help="default: results/figures")
+    fig.add_argument("--replicates", type=_pos_int, default=20, metavar="N",
+                     help="replicates per scenario (default: 20)")
+
     val = sub.add_parser("validate", help="check a scenario file and print what it resolves to",
                          description="Load and validate a scenario file (with its extends "
                                      "chain) without running it.")
@@ -204,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_analyze(args)
         if args.command == "compare":
             return cmd_compare(args, argv)
+        if args.command == "figures":
+            from .headline import make_headline_figures
+
+            for path in make_headline_figures(Path.cwd(), args.folder, args.replicates):
+                print(_rel(path))
+            return 0
         if args.command == "validate":
             return cmd_validate(args)
         if args.command == "keys":
