@@ -24,6 +24,8 @@ Examples:
   taobao-sim calibrate scenarios/calibration/dinglou.toml --workers 2
   taobao-sim sweep scenarios/sweeps/tipping_point.toml --workers 2
   taobao-sim analyze results/sweeps/tipping_point/<digest>
+  taobao-sim compare scenarios/policies/*.toml --replicates 20
+  taobao-sim dashboard                                  interactive page on localhost
   taobao-sim validate scenarios/my_variant.toml         check a file without running it
   taobao-sim keys                                       every scenario key with its unit
 
@@ -177,6 +179,17 @@ def build_parser() -> argparse.ArgumentParser:
     fig.add_argument("--replicates", type=_pos_int, default=20, metavar="N",
                      help="replicates per scenario (default: 20)")
 
+    dash = sub.add_parser("dashboard", help="an interactive dashboard in the browser",
+                          description="Start the dashboard (Solara) on localhost: sliders for "
+                                      "the main parameters, play / step / reset, the village's "
+                                      "households as a network, live plots.")
+    dash.add_argument("scenario", metavar="SCENARIO", nargs="?",
+                      help="scenario file (default: scenarios/dinglou.toml)")
+    dash.add_argument("--port", type=_pos_int, default=8765, metavar="N",
+                      help="port (default: 8765)")
+    dash.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                      "(default: 127.0.0.1, this machine only)")
+
     val = sub.add_parser("validate", help="check a scenario file and print what it resolves to",
                          description="Load and validate a scenario file (with its extends "
                                      "chain) without running it.")
@@ -212,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_analyze(args)
         if args.command == "compare":
             return cmd_compare(args, argv)
+        if args.command == "dashboard":
+            return cmd_dashboard(args)
         if args.command == "figures":
             from .headline import make_headline_figures
 
@@ -369,6 +384,23 @@ def cmd_compare(args: argparse.Namespace, argv: list[str] | None) -> int:
     Console(width=max(160, Console().width)).print(table)
     print(f"results: {_rel(folder)}")
     return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    from .dashboard import DEFAULT_SCENARIO, SCENARIO_ENV
+    from .scenario import load_scenario
+
+    path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
+    load_scenario(path)  # a bad file is a clear error here, not in the browser
+    env = {**os.environ, SCENARIO_ENV: str(path.resolve())}
+    print(f"taobao-sim dashboard: http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    proc = subprocess.run([sys.executable, "-m", "solara", "run", "taobao_sim.dashboard",
+                           "--host", args.host, "--port", str(args.port), "--production",
+                           "--no-open"], env=env)
+    return 0 if proc.returncode in (0, -2, 130) else 2
 
 
 class _StageProgress:
