@@ -44,8 +44,8 @@ from . import params, provenance, results
 from .engine import simulate, simulate_universes
 from .errors import UsageError
 from .rng import replicate_seeds
-from .scenario import Scenario, load_scenario
-from .specfile import SpecError, check_keys, read_toml, resolve_relative, suggest
+from .scenario import Scenario
+from .specfile import SpecError, check_keys, number, read_spec, suggest
 from .targets import DINGLOU_TARGETS, TARGETS_BY_ID, Target, TargetRow, dinglou_targets
 
 #: Universes per kernel call: bounds the memory of the household panels.
@@ -125,13 +125,7 @@ _UNCERTAINTY = {"method": str, "samples": int, "box": float, "final_replicates":
 
 def load_spec(path: str | Path) -> CalibrationSpec:
     """Read and validate a calibration spec (TOML). Errors name the file and key."""
-    raw, text = read_toml(path)
-    where = str(path)
-    check_keys(where, raw, _TOP)
-    for key in ("scenario", "parameters", "targets"):
-        if key not in raw:
-            raise SpecError(where, key, "is missing")
-    scenario = load_scenario(resolve_relative(path, raw["scenario"]))
+    raw, text, where, scenario = read_spec(path, _TOP, ("scenario", "parameters", "targets"))
     if scenario.targets != "dinglou":
         raise SpecError(where, "scenario", f"names a scenario with targets = "
                         f"{scenario.targets!r}; calibration needs targets = \"dinglou\"")
@@ -595,19 +589,6 @@ def write_calibration(result: CalibrationResult, work: Path, root: Path, started
     return final
 
 
-def _num(x: Any) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
-    x = float(x)
-    if x == 0:
-        return "0"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 1:
-        return f"{x:.3g}"
-    return f"{x:.3g}"
-
-
 def identification_text(result: CalibrationResult) -> list[str]:
     """What the targets identify, in words, with the strongest trade-offs among the
     accepted samples (Spearman correlations of their values)."""
@@ -674,8 +655,8 @@ def report_markdown(result: CalibrationResult) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in result.rows:
-        spread = f"{_num(r.p5)} - {_num(r.p95)}" if np.isfinite(r.p5) else "-"
-        lines.append(f"| {r.id} | {r.label} | {r.real} | {_num(r.mean)} | {spread} | "
+        spread = f"{number(r.p5)} - {number(r.p95)}" if np.isfinite(r.p5) else "-"
+        lines.append(f"| {r.id} | {r.label} | {r.real} | {number(r.mean)} | {spread} | "
                      f"{r.tolerance} | {'met' if r.met else '**missed**'} |")
     missed = [r.id for r in result.rows if not r.met]
     lines += ["", ("All targets are met." if not missed else
@@ -691,12 +672,12 @@ def report_markdown(result: CalibrationResult) -> str:
         if row.get("low") is None:
             rng_text = "-"
         else:
-            low = _num(row["low"]) + (" or less" if row.get("open_low") else "")
-            high = _num(row["high"]) + (" or more" if row.get("open_high") else "")
+            low = number(row["low"]) + (" or less" if row.get("open_low") else "")
+            high = number(row["high"]) + (" or more" if row.get("open_high") else "")
             rng_text = f"{low} - {high}"
         lines.append(f"| `{row['name']}` | {row['doc']} | {row['unit'] or '-'} | "
-                     f"{_num(row['value'])} | {rng_text} | {_num(row['lower_bound'])} - "
-                     f"{_num(row['upper_bound'])}{' (log)' if row['log'] else ''} | "
+                     f"{number(row['value'])} | {rng_text} | {number(row['lower_bound'])} - "
+                     f"{number(row['upper_bound'])}{' (log)' if row['log'] else ''} | "
                      f"{row['verdict']} |")
     lines += ["", f"{result.extra['accepted']} of {len(result.samples)} ABC samples met "
               "every weighted target.", "", *identification_text(result), "",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .errors import TaobaoSimError, UsageError
+from .specfile import number
 
 PROG = "taobao-sim"
 
@@ -377,9 +378,10 @@ def cmd_compare(args: argparse.Namespace, argv: list[str] | None) -> int:
             if row[key] is None:
                 cells.append("never" if key == "poverty_exit_year" else "-")
                 continue
-            cells.append(f"{_num(row[key])}\n[{_num(row[key + '_p5'])}-{_num(row[key + '_p95'])}]"
-                         + (f"\n({row[key + '_n']} of {cmp.replicates})"
-                            if row[key + "_n"] < cmp.replicates else ""))
+            band = f"[{number(row[key + '_p5'])}-{number(row[key + '_p95'])}]"
+            some = f"\n({row[key + '_n']} of {cmp.replicates})" \
+                if row[key + "_n"] < cmp.replicates else ""
+            cells.append(f"{number(row[key])}\n{band}{some}")
         table.add_row(*cells)
     Console(width=max(160, Console().width)).print(table)
     print(f"results: {_rel(folder)}")
@@ -500,8 +502,8 @@ def print_table(name: str, rows: list, replicates: int, seconds: float,
         cells = [r.id, r.label]
         if has_targets:
             cells.append(r.real)
-        spread = f"{_num(r.p5)} - {_num(r.p95)}" if r.n and r.p5 == r.p5 else "-"
-        cells += [_num(r.mean), spread]
+        spread = f"{number(r.p5)} - {number(r.p95)}" if r.n and r.p5 == r.p5 else "-"
+        cells += [number(r.mean), spread]
         if has_targets:
             cells += [r.tolerance, "[green]met[/green]" if r.met else "[red]MISSED[/red]"]
         table.add_row(*cells)
@@ -514,16 +516,6 @@ def print_table(name: str, rows: list, replicates: int, seconds: float,
         console.print(f"{met} of {len(rows)} targets met; {what} {seconds:.2f} s")
     else:
         console.print(f"{what} {seconds:.2f} s")
-
-
-def _num(x: float) -> str:
-    if x != x:  # NaN
-        return "n/a"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 10:
-        return f"{x:.1f}"
-    return f"{x:.2f}"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

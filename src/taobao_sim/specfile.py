@@ -64,3 +64,30 @@ def resolve_relative(spec_path: str | Path, target: str) -> Path:
     """A path written in a spec, relative to the spec's folder."""
     p = Path(target)
     return p if p.is_absolute() else (Path(spec_path).resolve().parent / p).resolve()
+
+
+def read_spec(path: str | Path, allowed: dict[str, type | tuple],
+              required: tuple[str, ...]):
+    """Read a spec that names a base scenario: its table, text, the file's name for
+    errors, and the loaded scenario (``scenario`` key, relative to the spec)."""
+    from .scenario import load_scenario
+
+    raw, text = read_toml(path)
+    where = str(path)
+    check_keys(where, raw, allowed)
+    for key in required:
+        if key not in raw:
+            raise SpecError(where, key, "is missing")
+    return raw, text, where, load_scenario(resolve_relative(path, raw["scenario"]))
+
+
+def number(x: float | None) -> str:
+    """A number for tables: thousands separated, three significant digits below."""
+    if x is None or x != x or x in (float("inf"), float("-inf")):
+        return "n/a"
+    x = float(x)
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.3g}" if x else "0"

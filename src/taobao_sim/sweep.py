@@ -35,8 +35,8 @@ import pyarrow.parquet as pq
 
 from . import dates, kernel, metrics, params, provenance, results
 from .errors import UsageError
-from .scenario import Scenario, load_scenario
-from .specfile import SpecError, check_keys, read_toml, resolve_relative, suggest
+from .scenario import Scenario
+from .specfile import SpecError, check_keys, read_spec, suggest
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 
@@ -173,13 +173,7 @@ _PARAM = {"values": list, "range": list, "steps": int, "bounds": list, "log": bo
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep spec; every error names the file and the key."""
-    raw, text = read_toml(path)
-    where = str(path)
-    check_keys(where, raw, _TOP)
-    for key in ("scenario", "parameters", "design"):
-        if key not in raw:
-            raise SpecError(where, key, "is missing")
-    scenario = load_scenario(resolve_relative(path, raw["scenario"]))
+    raw, text, where, scenario = read_spec(path, _TOP, ("scenario", "parameters", "design"))
     design = raw["design"]
     check_keys(where, design, _DESIGN, "design.")
     kind = design.get("kind", "grid")
