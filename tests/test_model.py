@@ -109,14 +109,7 @@ def test_synchronous_step_is_order_free():
     for _ in range(48):
         a.step()
         t = b.t
-        for v in b.villages:
-            agg = v.aggregates
-            from taobao_sim import kernel, rules
-
-            v.view = rules.village_view(
-                b.p, t, b.month_of_year, b.city_wage[t], b.reputation_total,
-                agg[kernel.A_SHOPS], agg[kernel.A_SALES], agg[kernel.A_VACANCIES],
-                agg[kernel.A_SUPPLY], t >= v.internet_step, v.discovery_multiplier)
+        b._update_views()
         b.agents.shuffle_do("decide")
         b.agents.shuffle_do("advance")
         b._observe(t)

@@ -283,6 +283,17 @@ class TaobaoModel(mesa.Model):
         if not self.running:
             return
         t = self.t
+        self._update_views()
+        self.agents.do("decide")
+        self.agents.do("advance")
+        self._observe(t)
+        self.t += 1
+        self.running = self.t < self.scenario.months
+        self.datacollector.collect(self)
+
+    def _update_views(self) -> None:
+        """What each village's households face this month (from last month's sums)."""
+        t = self.t
         for v in self.villages:
             a = v.aggregates
             v.view = rules.village_view(
@@ -290,12 +301,6 @@ class TaobaoModel(mesa.Model):
                 a[kernel.A_SHOPS], a[kernel.A_SALES], a[kernel.A_VACANCIES], a[kernel.A_SUPPLY],
                 t >= v.internet_step, v.discovery_multiplier,
             )
-        self.agents.do("decide")
-        self.agents.do("advance")
-        self._observe(t)
-        self.t += 1
-        self.running = self.t < self.scenario.months
-        self.datacollector.collect(self)
 
     def _observe(self, t: int) -> None:
         """Village sums and metrics of month t, in household order (as the fast engine)."""

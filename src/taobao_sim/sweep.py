@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import dates, kernel, metrics, params, provenance, results
+from . import dates, metrics, params, provenance, results
 from .errors import UsageError
 from .scenario import Scenario
 from .specfile import SpecError, check_keys, read_spec, suggest
@@ -631,5 +631,5 @@ def read_results(folder: Path) -> tuple[pa.Table, pa.Table]:
     return pq.read_table(folder / "runs.parquet"), pq.read_table(folder / "outputs.parquet")
 
 
-__all__ = ["DESIGNS", "OUTPUTS", "SweepSpec", "kernel", "load_sweep", "make_executor",
-           "replay", "run_sweep"]
+__all__ = ["DESIGNS", "OUTPUTS", "SweepSpec", "load_sweep", "make_executor", "replay",
+           "run_sweep"]
