@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 REPLICATES ?= 20
 
-.PHONY: run test test-slow lint docs bench calibrate results clean help
+.PHONY: run test test-slow lint docs bench calibrate results golden clean help
 
 help:
 	@echo "make run    - set up .venv and run the Dinglou scenario ($(REPLICATES) replicates)"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench  - benchmarks, writes benchmarks/results.json (QUICK=1: under a minute)"
 	@echo "make calibrate - calibrate Dinglou (a few minutes); report in docs/CALIBRATION.md"
 	@echo "make results - regenerate the README's figures in results/figures/"
+	@echo "make golden - rewrite the golden record of outputs after a deliberate model change"
 	@echo "make clean  - remove .venv and caches (not results/)"
 
 $(BIN)/python:
@@ -46,10 +47,13 @@ results: $(VENV)/.installed
 	$(BIN)/taobao-sim figures results/figures
 
 calibrate: $(VENV)/.installed
-	$(BIN)/taobao-sim calibrate scenarios/calibration/dinglou.toml --workers 2 --docs docs
+	$(BIN)/taobao-sim calibrate scenarios/calibration/dinglou.toml --docs docs
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py $(if $(QUICK),--quick,)
+
+golden: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.golden.cases
 
 docs: $(VENV)/.installed
 	$(BIN)/taobao-sim keys --markdown > docs/SCENARIO.md

@@ -89,15 +89,10 @@ print(json.dumps({'import_seconds': t1 - t0, 'first_run_seconds': t2 - t1}))
 _CACHED_START = """
 import json, time
 t0 = time.perf_counter()
-from taobao_sim import load_scenario, kernel
-from taobao_sim.engine import KernelState
-from taobao_sim.world import build_world
+from taobao_sim import load_scenario
+from taobao_sim.engines.fast import FastRun
 s = load_scenario('scenarios/dinglou.toml')
-w = build_world([s], [1])
-st = KernelState.allocate(w, s.months, 0)
-wages = s.series.monthly('migrant_wage_yuan_month', s.start, s.months)[None]
-lines = s.series.monthly('poverty_line_yuan_head_year', s.start, s.months)[None]
-st.run(w, wages, lines, s.start, 0, 1)
+FastRun.for_scenarios([s], [1], panel=False).advance(1)
 print(json.dumps({'import_to_first_month_seconds': time.perf_counter() - t0}))
 """
 
@@ -158,25 +153,21 @@ def peak_mb():
 _SCALE = _PEAK + """
 import json, time, numba
 from taobao_sim import load_scenario
-from taobao_sim.engine import KernelState
-from taobao_sim.world import build_world
+from taobao_sim.engines.fast import FastRun
 numba.set_num_threads({threads})
 s = load_scenario('scenarios/synthetic.toml').replace(
     {{'synthetic.villages': {villages}, 'synthetic.households': {per_village}}})
-t = time.perf_counter(); w = build_world([s], [1]); build = time.perf_counter() - t
 T = {months}
-st = KernelState.allocate(w, T, 0)
-wages = s.series.monthly('migrant_wage_yuan_month', s.start, T)[None]
-lines = s.series.monthly('poverty_line_yuan_head_year', s.start, T)[None]
-st.run(w, wages, lines, s.start, 0, 1)  # load the compiled kernel
 best = float('inf')
-for rep in range({repeats}):
-    if rep:  # rewind: a fresh world for each timed repeat
-        w = build_world([s], [1]); st = KernelState.allocate(w, T, 0)
-        st.run(w, wages, lines, s.start, 0, 1)
+build = float('inf')
+for rep in range({repeats}):  # a fresh world for each timed repeat
+    t = time.perf_counter(); run = FastRun.for_scenarios([s], [1], panel=False)
+    build = min(build, time.perf_counter() - t)
+    run.advance(1)  # load the compiled kernel
     t = time.perf_counter()
-    st.run(w, wages, lines, s.start, 1, T)
+    run.advance(T - 1)
     best = min(best, time.perf_counter() - t)
+w = run.world
 n = w.n_households
 deg = len(w.ties_idx) / n
 print(json.dumps({{
@@ -198,7 +189,7 @@ def bytes_touched_per_household_step(record_bytes: int, ties: float) -> float:
 
 
 def scaling(sizes: list[int], threads: list[int]) -> list[dict]:
-    from taobao_sim.world import HOUSEHOLD_DTYPE
+    from taobao_sim.core.state import HOUSEHOLD_DTYPE
 
     rows = []
     for n in sizes:
@@ -265,7 +256,7 @@ kind = "grid"
 def sweeps(quick: bool) -> dict:
     """Dinglou-size runs per second through the sweep runner, per executor; and the
     wall time of the shipped Sobol example."""
-    from taobao_sim import sweep
+    from taobao_sim.experiments import executors, sweep
 
     out: dict = {"executors": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -275,11 +266,11 @@ def sweeps(quick: bool) -> dict:
                                                 steps=steps))
         spec = sweep.load_sweep(spec_path)
         n_runs = steps * 4
-        cases = [("in-process (threads)", lambda: sweep.Executor()),
-                 ("local processes", lambda: sweep.LocalExecutor(1)),
-                 ("local processes", lambda: sweep.LocalExecutor(2)),
-                 ("Dask LocalCluster", lambda: sweep.DaskExecutor(workers=1)),
-                 ("Dask LocalCluster", lambda: sweep.DaskExecutor(workers=2))]
+        cases = [("in-process (threads)", lambda: executors.InProcess()),
+                 ("local processes", lambda: executors.LocalProcesses(1)),
+                 ("local processes", lambda: executors.LocalProcesses(2)),
+                 ("Dask LocalCluster", lambda: executors.DaskCluster(workers=1)),
+                 ("Dask LocalCluster", lambda: executors.DaskCluster(workers=2))]
         for k, (label, make) in enumerate(cases):
             t = time.perf_counter()
             ex = make()
@@ -298,7 +289,7 @@ def sweeps(quick: bool) -> dict:
                   flush=True)
         if not quick:
             sobol = sweep.load_sweep(SCENARIOS / "sweeps" / "sobol.toml")
-            ex = sweep.LocalExecutor(2)
+            ex = executors.LocalProcesses(2)
             try:
                 t = time.perf_counter()
                 sweep.run_sweep(sobol, Path(tmp) / "sobol", executor=ex)

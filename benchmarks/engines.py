@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from taobao_sim import load_scenario, simulate
-from taobao_sim.dates import format_month
-from taobao_sim.model import simulate_mesa
+from taobao_sim.core.dates import format_month
+from taobao_sim.engines.mesa import simulate_mesa
 
 ROOT = Path(__file__).resolve().parents[1]
 

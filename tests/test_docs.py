@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from taobao_sim import params
+from taobao_sim.core import params
 
 from .conftest import ROOT
 
@@ -41,3 +41,25 @@ def test_readme_quick_start_commands_exist():
     assert "make run" in readme and "make test" in readme
     assert "\nrun:" in makefile and "\ntest:" in makefile
     assert "scenarios/dinglou.toml" in makefile
+
+
+def test_odd_state_table_is_the_declared_state():
+    """docs/ODD.md's household state table is the one generated from core/state.py."""
+    from taobao_sim.core import state
+
+    odd = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    start = odd.index("<!-- state table: generated from src/taobao_sim/core/state.py -->")
+    end = odd.index("<!-- end of state table -->")
+    table = odd[start:end].split("\n", 1)[1].strip()
+    assert table == state.markdown_table(), "regenerate the table: state.markdown_table()"
+
+
+def test_odd_names_every_recorded_series():
+    from taobao_sim.core.records import DERIVED, HOUSEHOLD_YEAR, VILLAGE_MONTH
+
+    odd = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    observation = odd[odd.index("### 4.10 Observation"):odd.index("### 4.11")]
+    missing = [c.name for c in VILLAGE_MONTH if f"`{c.name}`" not in observation]
+    missing += [n for n in DERIVED if f"`{n}`" not in observation]
+    missing += [c.name for c in HOUSEHOLD_YEAR if f"`{c.name}`" not in observation]
+    assert not missing, f"section 4.10 of docs/ODD.md does not name: {missing}"

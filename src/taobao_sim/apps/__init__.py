@@ -1,0 +1,2 @@
+"""What users touch: the ``taobao-sim`` command (:mod:`.cli`) and the dashboard
+(:mod:`.dashboard`)."""

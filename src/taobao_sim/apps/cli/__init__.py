@@ -1,0 +1,83 @@
+"""The ``taobao-sim`` command: one module per subcommand, each with ``add(sub)`` (its
+arguments) and ``execute(args, argv)`` (what it does).
+
+Every error a user can cause (a bad scenario file, a bad flag) ends in one line
+on standard error and exit status 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ...core.errors import TaobaoSimError
+from . import (
+    analyze,
+    calibrate,
+    compare,
+    dashboard,
+    figures,
+    keys,
+    run,
+    sweep,
+    validate,
+)
+from .common import PROG, Parser
+
+#: Subcommands in the order ``--help`` lists them.
+COMMANDS = {m.__name__.rsplit(".", 1)[-1]: m for m in (
+    run, calibrate, sweep, analyze, compare, dashboard, figures, validate, keys)}
+
+EPILOG = """\
+Examples:
+  taobao-sim run scenarios/dinglou.toml                 20 replicates, the scenario's seed
+  taobao-sim run scenarios/daiji.toml --replicates 5 --seed 7 --threads 2
+  taobao-sim calibrate scenarios/calibration/dinglou.toml
+  taobao-sim sweep scenarios/sweeps/tipping_point.toml --workers 2
+  taobao-sim analyze results/sweeps/tipping_point/<digest>
+  taobao-sim compare scenarios/policies/*.toml --replicates 20
+  taobao-sim dashboard                                  interactive page on localhost
+  taobao-sim validate scenarios/my_variant.toml         check a file without running it
+  taobao-sim keys                                       every scenario key with its unit
+
+Exit status: 0 done; 2 bad input (scenario file or flag), nothing written;
+130 interrupted, nothing written.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ...core.version import __version__
+
+    parser = Parser(
+        prog=PROG,
+        description="Agent-based model of rural e-commerce (Taobao villages): households "
+                    "start online shops, work for others' shops, migrate to the city or come "
+                    "back; the model follows adoption, income, poverty and migration month by "
+                    "month.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in COMMANDS.values():
+        module.add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command].execute(args, argv)
+    except TaobaoSimError as exc:
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return exc.exit_status
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted; nothing was written\n")
+        return 130
+
+
+__all__ = ["build_parser", "main"]

@@ -1,0 +1,91 @@
+"""``taobao-sim calibrate``: fit a scenario's free parameters to its targets."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .common import (
+    Progress,
+    check_threads,
+    command_line,
+    nonneg_int,
+    pos_int,
+    print_table,
+    shown,
+)
+
+
+def add(sub) -> None:
+    p = sub.add_parser(
+        "calibrate", help="calibrate a scenario to its targets (method of simulated moments)",
+        description="Calibrate the free parameters of a calibration spec to the Dinglou "
+                    "targets: differential evolution with common random numbers, then "
+                    "rejection ABC around the optimum for the range of each parameter. "
+                    "Writes results/calibration/<name>/<run-id>/ (best.toml, history, ABC "
+                    "samples, ranges, target table, figures, report.md, manifest.json).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Work is checkpointed after every generation and every batch of ABC samples; "
+               "--resume continues an interrupted calibration of the same spec.")
+    p.add_argument("spec", metavar="SPEC", help="calibration spec (.toml)")
+    p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+                   help="folder under which calibration/<name>/<run-id>/ is written "
+                        "(default: results)")
+    add_executor_flags(p)
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted calibration of this spec")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--docs", type=Path, metavar="DIR",
+                   help="also copy the report to DIR/CALIBRATION.md and its figures to "
+                        "DIR/figures/")
+
+
+def add_executor_flags(p) -> None:
+    """--workers, --cluster, --scheduler and --threads, the same for sweeps and calibration."""
+    p.add_argument("--workers", type=nonneg_int, metavar="N",
+                   help="worker processes (default 0: run in this process, with --threads "
+                        "numba threads)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--cluster", choices=["local"],
+                       help="start a Dask LocalCluster with --workers workers (default 2)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="use the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786)")
+    p.add_argument("--threads", type=pos_int, metavar="N",
+                   help="numba threads when running in this process (default: all cores)")
+
+
+def executor_from(args: argparse.Namespace):
+    """The executor the flags ask for (checked before any work starts)."""
+    import numba
+
+    from ...experiments.executors import make_executor
+
+    check_threads(args.threads)
+    if args.threads:
+        numba.set_num_threads(args.threads)
+    return make_executor(args.workers, args.cluster, args.scheduler)
+
+
+def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
+    from ...experiments.calibrate import calibrate, load_spec, publish_report
+    from ...output import rundir
+
+    root = rundir.check_output_root(args.out)
+    spec = load_spec(args.spec)
+    executor = executor_from(args)
+    try:
+        with Progress(args.quiet, transient=False) as tick:
+            result = calibrate(spec, root=root, executor=executor, resume=args.resume,
+                               progress=tick, command=command_line(argv))
+    finally:
+        executor.close()
+    print_table(f"{spec.name} calibrated", result.rows, spec.final_replicates,
+                result.wall_seconds, what="calibration")
+    for row in result.ranges:
+        span = "-" if row.get("low") is None else f"{row['low']:.4g} - {row['high']:.4g}"
+        print(f"  {row['name']:40s} {row['value']:12.5g}   range {span:24s} {row['verdict']}")
+    print(f"{result.runs:,} model runs in {result.wall_seconds:.0f} s")
+    print(f"results: {shown(result.folder)}")
+    if args.docs:
+        print(f"report: {shown(publish_report(result.folder, args.docs))}")
+    return 0

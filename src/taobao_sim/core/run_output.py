@@ -1,0 +1,91 @@
+"""What a run produced: :class:`RunOutput`, the one result type of every engine.
+
+Both engines return it, so everything downstream (metrics, targets, tables,
+figures) is engine-blind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import dates
+from .scenario import Scenario
+
+
+@dataclass
+class RunOutput:
+    """What a run of one or more universes produced.
+
+    Attributes:
+        scenarios: the scenario of each universe (replicates share one).
+        seeds: the 64-bit seed of each universe.
+        replicate_ids: the replicate number of each universe (its SeedSequence spawn key).
+        village_names: villages of each universe, in order.
+        village_households: households of each village.
+        months: absolute month numbers simulated.
+        metrics: float64 (universes, months, villages, records.N_METRICS).
+        panel: float32 (universes, years, households, records.N_PANEL), or None.
+        first_open: int64 (universes, villages, 2): month index and household of
+            the first shop to sell in each village, -1 if none did.
+        engine: "numba" or "mesa".
+        threads: threads the engine used.
+        wall_seconds: time spent simulating (building the world included).
+        extra: engine facts for the manifest (e.g. bytes of state).
+    """
+
+    scenarios: list[Scenario]
+    seeds: list[int]
+    replicate_ids: list[int]
+    village_names: tuple[str, ...]
+    village_households: np.ndarray
+    months: np.ndarray
+    metrics: np.ndarray
+    panel: np.ndarray | None
+    first_open: np.ndarray
+    engine: str = "numba"
+    threads: int = 1
+    wall_seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def assemble(cls, scenarios: Sequence[Scenario], seeds: Sequence[int],
+                 replicate_ids: Sequence[int] | None, metrics: np.ndarray,
+                 panel: np.ndarray | None, first_open: np.ndarray, engine: str,
+                 threads: int, wall_seconds: float, extra: dict | None = None) -> RunOutput:
+        """A RunOutput from an engine's arrays; names, sizes and months come from the
+        (first) scenario."""
+        first = scenarios[0]
+        return cls(
+            scenarios=list(scenarios),
+            seeds=[int(s) for s in seeds],
+            replicate_ids=list(replicate_ids) if replicate_ids is not None
+            else list(range(len(scenarios))),
+            village_names=tuple(v.name for v in first.villages),
+            village_households=np.array([v.households for v in first.villages]),
+            months=np.arange(first.start, first.end + 1),
+            metrics=metrics,
+            panel=panel,
+            first_open=first_open,
+            engine=engine,
+            threads=threads,
+            wall_seconds=wall_seconds,
+            extra=dict(extra or {}),
+        )
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.scenarios[0]
+
+    @property
+    def years(self) -> np.ndarray:
+        """Calendar years of the panel's rows."""
+        first, last = dates.year_of(self.months[0]), dates.year_of(self.months[-1])
+        return np.arange(first, last + 1)
+
+
+def panel_years(s: Scenario) -> int:
+    """Number of Decembers in a scenario's run (rows of the household panel)."""
+    return sum(1 for t in range(s.start, s.end + 1) if dates.month_of_year(t) == 11)

@@ -1,0 +1,53 @@
+"""The engines that run the model: the fast engine (numba, :mod:`.fast`) and the
+Mesa engine (households as ``mesa.Agent`` objects, :mod:`.mesa`), both built on
+the one village-month update in :mod:`.month`, so they give the same numbers.
+
+:func:`simulate` runs an ensemble on either.
+"""
+
+from __future__ import annotations
+
+from ..core.rng import replicate_seeds
+from ..core.run_output import RunOutput
+from ..core.scenario import Scenario
+from .fast import ProgressFn, simulate_universes
+
+#: Engine names accepted by :func:`simulate` and ``taobao-sim run --engine``.
+ENGINES = ("numba", "mesa")
+
+
+def simulate(
+    scenario: Scenario,
+    replicates: int | None = None,
+    seed: int | None = None,
+    threads: int | None = None,
+    progress: ProgressFn | None = None,
+    panel: bool | None = None,
+    engine: str = "numba",
+) -> RunOutput:
+    """Run an ensemble of a scenario.
+
+    Args:
+        scenario: the scenario.
+        replicates: number of replicates (default: the scenario's).
+        seed: root seed (default: the scenario's); replicate i's seed is spawned
+            from it with SeedSequence spawn key (i,).
+        threads: numba threads (default: numba's current setting).
+        progress: callback ``progress(done, total)`` in months.
+        panel: record the yearly household panel (default: ``output.households_panel``).
+        engine: "numba" (the fast engine) or "mesa" (households as Mesa agents;
+            same numbers, much slower; ``threads`` does not apply).
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    n = replicates if replicates is not None else scenario.replicates
+    root = seed if seed is not None else scenario.seed
+    if engine == "mesa":
+        from .mesa.model import simulate_mesa
+
+        return simulate_mesa(scenario, n, root, progress, panel)
+    return simulate_universes([scenario] * n, replicate_seeds(root, n), list(range(n)), threads,
+                              progress, panel)
+
+
+__all__ = ["ENGINES", "RunOutput", "simulate", "simulate_universes"]

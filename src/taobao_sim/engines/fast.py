@@ -1,0 +1,219 @@
+"""The fast engine: numba, parallel over villages, synchronous.
+
+:func:`run_months` is the month loop: each month, every village runs the three
+phases of :mod:`taobao_sim.engines.month` (in parallel across villages, in
+household order within one), then each universe's total reputation is summed
+in village order, so results do not depend on the number of threads.
+
+:class:`FastRun` holds a batch of universes in flight and advances it month by
+month (the dashboard steps one); :func:`simulate_universes` runs a batch to the
+end and returns a :class:`~taobao_sim.core.run_output.RunOutput`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numba
+import numba as nb
+import numpy as np
+
+from ..core.records import N_METRICS, N_PANEL
+from ..core.rules import farm_income_head
+from ..core.run_output import RunOutput, panel_years
+from ..core.scenario import Scenario
+from ..core.world import World, build_world
+from . import month
+from .month import N_AGG, A
+
+ProgressFn = Callable[[int, int], None]
+"""Called as ``progress(months_done, months_total)`` between chunks."""
+
+#: Months advanced per kernel call; the progress bar moves between calls.
+CHUNK_MONTHS = 12
+
+
+@nb.njit(cache=True, parallel=True)
+def run_months(
+    hh, ties_ptr, ties_idx, seen, vagg, rep_total,
+    village_start, village_universe, village_internet, village_discovery,
+    village_connect_cost, universe_village_start, universe_seed, params,
+    city_wage, poverty_line, start_month, t0, t1,
+    metrics, panel, first_open,
+) -> None:
+    """Advance every universe from month index ``t0`` to ``t1`` (exclusive).
+
+    Args:
+        hh: household records (state.HOUSEHOLD_DTYPE), updated in place.
+        ties_ptr, ties_idx: CSR tie lists.
+        seen: float32 (2, households): profit each household's ties saw; buffer
+            ``t % 2`` holds month t's view.
+        vagg: float64 (2, villages, N_AGG) village aggregates, buffered likewise.
+        rep_total: float64 (2, universes) reputation of all active shops.
+        village_start, village_universe, village_internet, village_discovery,
+        village_connect_cost, universe_village_start, universe_seed, params: see
+        :class:`~taobao_sim.core.world.World`.
+        city_wage, poverty_line: float64 (universes, months) driving series.
+        start_month: absolute month number of month index 0.
+        t0, t1: month indices to run.
+        metrics: float64 (months, villages, N_METRICS), written for t0..t1-1.
+        panel: float32 (years, households, N_PANEL), written each December;
+            shape (0, 0, N_PANEL) to switch it off.
+        first_open: int64 (villages, 2): month index and household index (within
+            its universe) of the first shop to sell in each village; -1 if none.
+    """
+    n_villages = len(village_universe)
+    first_year = start_month // 12
+    for t in range(t0, t1):
+        cur = t % 2
+        month_of_year = (start_month + t) % 12
+        year_index = (start_month + t) // 12 - first_year
+        panel_year = year_index if month_of_year == 11 and panel.shape[0] > year_index else -1
+        for v in nb.prange(n_villages):
+            u = village_universe[v]
+            p = params[u]
+            vv = month.village_view(p, t, month_of_year, city_wage[u, t], rep_total[cur, u],
+                                    vagg[cur, v], village_internet[v], village_discovery[v])
+            farm = farm_income_head(p, t)
+            first_hh = village_start[universe_village_start[u]]
+            m = np.zeros(N_METRICS)
+            agg = np.zeros(N_AGG)
+            seen_now = seen[cur]
+            seen_next = seen[1 - cur]
+            for i in range(village_start[v], village_start[v + 1]):
+                new, out = month.advance_household(
+                    p, hh, i, i - first_hh, ties_ptr, ties_idx, seen_now, seen_next, vv,
+                    universe_seed[u], t, month_of_year, farm, poverty_line[u, t])
+                month.record_household(m, agg, first_open, v, i, i - first_hh, new, out, t,
+                                       panel, panel_year)
+            month.close_village_month(p, t, vv, m, village_connect_cost[v])
+            metrics[t, v, :] = m
+            vagg[1 - cur, v, :] = agg
+        universe_reputation(vagg[1 - cur], universe_village_start, rep_total[1 - cur])
+
+
+@nb.njit(cache=True)
+def universe_reputation(agg: np.ndarray, universe_village_start: np.ndarray,
+                        out: np.ndarray) -> None:
+    """Each universe's reputation of active shops, summed in village order."""
+    for u in range(len(universe_village_start) - 1):
+        total = 0.0
+        for v in range(universe_village_start[u], universe_village_start[u + 1]):
+            total += agg[v, A.REPUTATION]
+        out[u] = total
+
+
+class FastRun:
+    """A batch of universes in flight on the fast engine, advanced month by month.
+
+    Args:
+        world: the batch's world (:func:`~taobao_sim.core.world.build_world`).
+        wages, lines: float64 (universes, months) migrant wage (yuan per month)
+            and poverty line (yuan per person per year) of each month.
+        start_month: absolute month number of the first month.
+        months: months to simulate.
+        years: rows of the yearly household panel to record (0: none).
+    """
+
+    def __init__(self, world: World, wages: np.ndarray, lines: np.ndarray, start_month: int,
+                 months: int, years: int) -> None:
+        n, v, u = world.n_households, world.n_villages, world.n_universes
+        self.world = world
+        self.wages = wages
+        self.lines = lines
+        self.start_month = start_month
+        self.months = months
+        self.t = 0
+        self.seen = np.full((2, n), np.nan, dtype=np.float32)
+        self.vagg = np.zeros((2, v, N_AGG))
+        for k in range(v):
+            self.vagg[0, k] = month.initial_aggregates(world.households,
+                                                       world.village_start[k],
+                                                       world.village_start[k + 1])
+        self.rep_total = np.zeros((2, u))
+        universe_reputation(self.vagg[0], world.universe_village_start, self.rep_total[0])
+        self.metrics = np.zeros((months, v, N_METRICS))
+        self.panel = np.full((years, n if years else 0, N_PANEL), np.nan, dtype=np.float32)
+        self.first_open = np.full((v, 2), -1, dtype=np.int64)
+
+    @classmethod
+    def for_scenarios(cls, scenarios: Sequence[Scenario], seeds: Sequence[int],
+                      panel: bool) -> FastRun:
+        """One universe per (scenario, seed) pair, driven by each scenario's series."""
+        first = scenarios[0]
+        world = build_world(list(scenarios), list(seeds))
+        T = first.months
+        wages = np.stack([s.series.monthly("migrant_wage_yuan_month", s.start, T)
+                          for s in scenarios])
+        lines = np.stack([s.series.monthly("poverty_line_yuan_head_year", s.start, T)
+                          for s in scenarios])
+        return cls(world, wages, lines, first.start, T, panel_years(first) if panel else 0)
+
+    @property
+    def done(self) -> bool:
+        return self.t >= self.months
+
+    def advance(self, months: int = 1) -> None:
+        """Advance every universe by ``months`` months (or to the end)."""
+        t1 = min(self.months, self.t + months)
+        if t1 <= self.t:
+            return
+        w = self.world
+        run_months(
+            w.households, w.ties_ptr, w.ties_idx, self.seen, self.vagg, self.rep_total,
+            w.village_start, w.village_universe, w.village_internet_step, w.village_discovery,
+            w.village_connect_cost, w.universe_village_start, w.universe_seed, w.params,
+            self.wages, self.lines, self.start_month, self.t, t1, self.metrics, self.panel,
+            self.first_open,
+        )
+        self.t = t1
+
+    def by_universe(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """(metrics, panel or None, first_open), each with the universe as first axis."""
+        w = self.world
+        U = w.n_universes
+        V = w.n_villages // U
+        metrics = self.metrics.reshape(self.months, U, V, N_METRICS).transpose(1, 0, 2, 3)
+        panel = None
+        if self.panel.shape[0]:
+            Y = self.panel.shape[0]
+            panel = self.panel.reshape(Y, U, w.n_households // U, N_PANEL).transpose(1, 0, 2, 3)
+            panel = np.ascontiguousarray(panel)
+        return np.ascontiguousarray(metrics), panel, self.first_open.reshape(U, V, 2).copy()
+
+
+def simulate_universes(
+    scenarios: Sequence[Scenario],
+    seeds: Sequence[int],
+    replicate_ids: Sequence[int] | None = None,
+    threads: int | None = None,
+    progress: ProgressFn | None = None,
+    panel: bool | None = None,
+) -> RunOutput:
+    """Run one universe per (scenario, seed) pair in a single batch on the fast engine.
+
+    The scenarios may differ in parameters (a sweep) but must share the villages
+    and the dates. Each universe gives the same numbers alone or in any batch.
+    """
+    t_start = time.perf_counter()
+    scenarios = list(scenarios)
+    first = scenarios[0]
+    for s in scenarios[1:]:
+        if (s.start, s.end) != (first.start, first.end):
+            raise ValueError("all universes of a batch need the same start and end")
+    if panel is None:
+        panel = bool(first["output.households_panel"])
+    if threads is not None:
+        numba.set_num_threads(threads)
+    run = FastRun.for_scenarios(scenarios, seeds, panel)
+    while not run.done:
+        run.advance(CHUNK_MONTHS)
+        if progress is not None:
+            progress(run.t, run.months)
+    metrics, panel_arr, first_open = run.by_universe()
+    return RunOutput.assemble(
+        scenarios, seeds, replicate_ids, metrics, panel_arr, first_open, engine="numba",
+        threads=numba.get_num_threads(), wall_seconds=time.perf_counter() - t_start,
+        extra={"state_bytes": run.world.state_bytes(), "households": run.world.n_households},
+    )

@@ -1,0 +1,164 @@
+"""The Mesa engine's agents: :class:`Household` (a ``mesa.Agent``) and its
+:class:`Village`.
+
+A household's state lives in the model's record array (one record per
+household, :data:`~taobao_sim.core.state.HOUSEHOLD_DTYPE`, as in the fast engine);
+each state variable of :data:`~taobao_sim.core.state.HOUSEHOLD` is an attribute
+of the agent that reads and writes its record. :meth:`Household.step` runs the
+household's month through the same compiled function the fast engine calls
+(:func:`taobao_sim.engines.month.household_month`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from ...core import rules, state
+from ...core.state import ACTIVE
+from .. import month
+from ..month import A
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import TaobaoModel
+
+
+class Village:
+    """A village: its households and what they face each month.
+
+    Attributes:
+        index: position in the scenario's village list.
+        name: village name.
+        households: its households, in index order.
+        internet_step: month index from which its households can sell online.
+        discovery_multiplier: factor on the discovery rate.
+        connect_cost: public cost (yuan) of connecting it early under a broadband policy.
+        aggregates: what its households left at the end of last month
+            (:data:`taobao_sim.engines.month.A`).
+        view: what its households face this month (:class:`rules.VillageView`).
+    """
+
+    def __init__(self, index: int, name: str, internet_step: int,
+                 discovery_multiplier: float, connect_cost: float = 0.0) -> None:
+        self.index = index
+        self.name = name
+        self.households: list[Household] = []
+        self.internet_step = internet_step
+        self.discovery_multiplier = discovery_multiplier
+        self.connect_cost = connect_cost
+        self.aggregates = np.zeros(month.N_AGG)
+        self.view: rules.VillageView | None = None
+        self.record = month.empty_record()  # this month's recorded series
+        self.next_aggregates = np.zeros(month.N_AGG)
+
+    @property
+    def shops(self) -> int:
+        """Shops active at the end of last month."""
+        return int(self.aggregates[A.SHOPS])
+
+    def begin_month(self, model: TaobaoModel) -> None:
+        """Phase 1 of the month: the view its households decide on."""
+        t = model.t
+        self.view = month.village_view(
+            model.p, t, model.month_of_year, model.city_wage[t], model.reputation_total,
+            self.aggregates, self.internet_step, self.discovery_multiplier)
+        self.record = month.empty_record()
+        self.next_aggregates = np.zeros(month.N_AGG)
+
+    def end_month(self, model: TaobaoModel) -> None:
+        """Phases 2b and 3: add up its households' months in index order (so the agents
+        may have stepped in any order) and close the month's record; its sums become
+        next month's aggregates."""
+        for h in self.households:
+            month.record_household(self.record, self.next_aggregates, model.first_open,
+                                   self.index, h.index, h.index, h.new_state, h.last, model.t,
+                                   model.panel, model.panel_year)
+        month.close_village_month(model.p, model.t, self.view, self.record, self.connect_cost)
+        model.metrics[model.t, self.index] = self.record
+        self.aggregates = self.next_aggregates
+
+    def __repr__(self) -> str:
+        return f"Village({self.name!r}, {len(self.households)} households, {self.shops} shops)"
+
+
+class Household(mesa.Agent):
+    """One household.
+
+    State (docs/ODD.md, section 2; one attribute per variable of
+    ``taobao_sim.core.state.HOUSEHOLD``): ``members``, ``workers`` (working-age
+    members), ``away`` (migrants), ``employed``, ``shop_state`` (0 none, 1
+    preparing, 2 active), ``shop_age``, ``loss_run``, ``poor``, ``capital`` and
+    ``debt`` (yuan), ``skill`` (0-1), ``reputation``, ``land``, and this year's
+    ``income_ytd``, ``sales_ytd``, ``profit_ytd`` (yuan). ``last`` holds last
+    month's :class:`rules.Outcome` (sales, profit, income, returns...).
+    """
+
+    def __init__(self, model: TaobaoModel, index: int, village: Village,
+                 ties: np.ndarray) -> None:
+        super().__init__(model)
+        self.index = index
+        self.village = village
+        self.ties = ties
+        self.last: rules.Outcome | None = None
+        self.new_state: state.HouseholdState | None = None
+
+    # -- derived, read-only ------------------------------------------------------
+    @property
+    def home(self) -> int:
+        """Working-age members at home."""
+        return self.workers - self.away
+
+    @property
+    def has_shop(self) -> bool:
+        return self.shop_state == ACTIVE
+
+    @property
+    def shop(self) -> str:
+        return state.SHOP_STATE_NAMES[self.shop_state]
+
+    @property
+    def seen_profit(self) -> float:
+        """What its ties see this month: last month's profit if its shop sold, else NaN."""
+        return float(self.model.seen[self.model.t % 2, self.index])
+
+    @property
+    def neighbours(self) -> list[Household]:
+        return [self.model.households[j] for j in self.ties]
+
+    def state(self) -> state.HouseholdState:
+        """The household's state as the rule functions take it."""
+        return state.load_household(self.model.records[self.index])
+
+    # -- the month -----------------------------------------------------------
+    def step(self) -> None:
+        """This household's month, decided on the state at the start of the month: its
+        record changes, and its ties will see the outcome next month (they read only
+        last month's), so households may step in any order."""
+        m = self.model
+        self.new_state, self.last = month.advance_household(
+            m.p, m.records, self.index, self.index, m.ties_ptr, m.ties_idx, m.seen_now,
+            m.seen_next, self.village.view, m.universe_seed, m.t, m.month_of_year, m.farm_head,
+            m.poverty_line[m.t])
+
+    def __repr__(self) -> str:
+        return (f"Household({self.index}, {self.village.name}, {self.shop}, "
+                f"{self.members} members, {self.away} away, capital {self.capital:.0f})")
+
+
+def _state_attribute(field: state.StateField) -> property:
+    name = field.name
+    cast = int if field.is_integer else float
+
+    def read(self: Household):
+        return cast(self.model.records[name][self.index])
+
+    def write(self: Household, value) -> None:
+        self.model.records[name][self.index] = value
+
+    return property(read, write, doc=f"{field.doc} ({field.unit or 'no unit'})")
+
+
+for _field in state.HOUSEHOLD:
+    setattr(Household, _field.name, _state_attribute(_field))

@@ -1,0 +1,146 @@
+"""Analysis of a finished sweep: Sobol indices or Morris screening (SALib),
+tipping-point heatmaps for 2-D grids, and envelopes of the S-curve.
+
+Outputs are averaged over the replicates of each design point before the
+analysis. A run in which an event never happens (e.g. no poverty exit within
+the run) has NaN for that output; for the sensitivity analysis such runs count
+as the year after the run ends, and the analysis says how many there were.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from ..core.errors import UsageError
+from ..core.scenario import suggest
+from ..figures import sweep as sweep_figures
+from ..output import rundir
+from ..output.scalars import OUTPUTS
+from .sweep import load_sweep_from_folder, read_results
+
+#: Outputs analysed by default.
+DEFAULT_OUTPUTS = ("participation_end", "poverty_exit_year")
+YEAR_OUTPUTS = ("first_shop_year", "poverty_exit_year", "taobao_village_year")
+
+
+def point_means(spec, runs, outputs, names: list[str]) -> tuple[np.ndarray, dict[str, Any]]:
+    """(points, outputs) means over replicates, with never-happened years filled."""
+    point = runs.column("point").to_numpy()
+    n_points = int(point.max()) + 1
+    last_year = spec.scenario.end // 12
+    Y = np.zeros((n_points, len(names)))
+    filled = {}
+    for k, name in enumerate(names):
+        v = outputs.column(name).to_numpy(zero_copy_only=False).astype(float)
+        missing = ~np.isfinite(v)
+        if name in YEAR_OUTPUTS:
+            v = np.where(missing, last_year + 1, v)
+            filled[name] = int(missing.sum())
+        Y[:, k] = np.bincount(point, weights=v, minlength=n_points) / \
+            np.bincount(point, minlength=n_points)
+    return Y, filled
+
+
+def design_matrix(spec, runs) -> np.ndarray:
+    """The design's points in SALib's scale (log10 for log parameters)."""
+    point = runs.column("point").to_numpy()
+    first = np.unique(point, return_index=True)[1]
+    cols = []
+    for p in spec.parameters:
+        v = runs.column(p.name).to_numpy().astype(float)[first]
+        cols.append(np.log10(v) if p.log else v)
+    return np.column_stack(cols)
+
+
+def analyze(folder: str | Path, outputs: list[str] | None = None) -> dict[str, Any]:
+    """Analyse a complete sweep folder; writes ``analysis/`` there and returns the
+    results (also in ``analysis/analysis.json``)."""
+    folder = Path(folder)
+    runs, outs = read_results(folder)
+    spec = load_sweep_from_folder(folder)
+    names = list(outputs or DEFAULT_OUTPUTS)
+    for name in names:
+        if name not in OUTPUTS:
+            raise UsageError(f"--outputs {name}: not an output" + suggest(name, list(OUTPUTS)))
+    Y, filled = point_means(spec, runs, outs, names)
+    out_dir = folder / "analysis"
+    figs = out_dir / "figures"
+    figs.mkdir(parents=True, exist_ok=True)
+    design = spec.design
+    report: dict[str, Any] = {"design": design.kind, "points": int(Y.shape[0]),
+                              "replicates": spec.replicates, "outputs": names,
+                              "never_happened_runs": filled, "results": {}}
+    problem = design.problem(spec.parameters) if design.kind in ("sobol", "morris") else None
+    for k, name in enumerate(names):
+        y = Y[:, k]
+        entry: dict[str, Any] = {"mean": float(y.mean()), "min": float(y.min()),
+                                 "max": float(y.max())}
+        if design.kind == "sobol":
+            from SALib.analyze import sobol
+
+            si = sobol.analyze(problem, y, calc_second_order=design.second_order,
+                               print_to_console=False, seed=design.seed)
+            entry["sobol"] = {p: {"S1": float(si["S1"][j]), "S1_conf": float(si["S1_conf"][j]),
+                                  "ST": float(si["ST"][j]), "ST_conf": float(si["ST_conf"][j])}
+                              for j, p in enumerate(problem["names"])}
+            sweep_figures.sobol_bars(entry["sobol"], name, figs / f"sobol_{name}.png")
+        elif design.kind == "morris":
+            from SALib.analyze import morris
+
+            X = design_matrix(spec, runs)
+            mi = morris.analyze(problem, X, y, num_levels=design.levels,
+                                print_to_console=False, seed=design.seed)
+            entry["morris"] = {p: {"mu_star": float(mi["mu_star"][j]),
+                                   "mu_star_conf": float(mi["mu_star_conf"][j]),
+                                   "sigma": float(mi["sigma"][j])}
+                               for j, p in enumerate(problem["names"])}
+            sweep_figures.morris_plot(entry["morris"], name, figs / f"morris_{name}.png")
+        elif design.kind == "grid" and len(spec.parameters) == 2:
+            a, b = spec.parameters
+            grid = y.reshape(len(a.values), len(b.values))
+            entry["grid"] = {"rows": a.name, "row_values": list(a.values), "columns": b.name,
+                             "column_values": list(b.values), "mean": grid.tolist()}
+            sweep_figures.tipping_heatmap(a, b, grid, name, spec,
+                                  figs / f"heatmap_{name}.png")
+        report["results"][name] = entry
+    series_path = folder / "series.parquet"
+    if series_path.exists():
+        series = pq.read_table(series_path)
+        if "participation" in series.column_names:
+            sweep_figures.sweep_envelope(series, out_dir / "figures" / "envelope_participation.png",
+                                 spec.name)
+            report["envelope"] = "figures/envelope_participation.png"
+    rundir.atomic_write_json(out_dir / "analysis.json", report)
+    return report
+
+
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    """The analysis as text lines for the terminal."""
+    lines = []
+    for name, entry in report["results"].items():
+        lines.append(f"{name}: mean over points {entry['mean']:.4g} "
+                     f"(range {entry['min']:.4g} - {entry['max']:.4g})")
+        if "sobol" in entry:
+            lines.append(f"  {'parameter':40s} {'S1':>16s} {'ST':>16s}")
+            for p, s in sorted(entry["sobol"].items(), key=lambda kv: -kv[1]["ST"]):
+                lines.append(f"  {p:40s} {s['S1']:7.3f} ± {s['S1_conf']:5.3f}  "
+                             f"{s['ST']:7.3f} ± {s['ST_conf']:5.3f}")
+        if "morris" in entry:
+            lines.append(f"  {'parameter':40s} {'mu*':>12s} {'sigma':>10s}")
+            for p, s in sorted(entry["morris"].items(), key=lambda kv: -kv[1]["mu_star"]):
+                lines.append(f"  {p:40s} {s['mu_star']:12.4g} {s['sigma']:10.4g}")
+        if "grid" in entry:
+            g = entry["grid"]
+            lines.append(f"  grid of {g['rows']} x {g['columns']}: see heatmap")
+    for name, n in report.get("never_happened_runs", {}).items():
+        if n:
+            lines.append(f"note: {n} runs never reached {name}; counted as the year after "
+                         "the run")
+    return lines
+
+
+__all__ = ["analyze", "summary_lines"]

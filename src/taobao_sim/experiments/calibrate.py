@@ -1,0 +1,686 @@
+"""Calibration by the method of simulated moments, and how well the targets pin
+the parameters down.
+
+1. Optimise: scipy's differential evolution searches the free parameters (within
+   their bounds, on a log scale where asked) for the smallest distance to the
+   targets, ``sum(weight * deviation**2)`` where a deviation is the ensemble
+   statistic's distance from the target in units of its tolerance
+   (:meth:`taobao_sim.targets.Target.deviation`). Every candidate is run with the
+   same replicate seeds (common random numbers), and a whole generation runs as
+   one batch of universes on the fast engine, so all workers are busy.
+2. Check: the best parameters are run again with more replicates; the target
+   table says which targets are met.
+3. Uncertainty: rejection ABC around the optimum. Parameter sets are drawn by
+   Latin hypercube in a box around the optimum and kept when every target is met;
+   the kept sets give each parameter's range consistent with all targets. A
+   parameter whose kept values fill most of the box is not identified by the
+   targets (within that box); one confined to a narrow part of it is.
+
+A calibration folder ``results/calibration/<name>/<run-id>/`` holds the best
+parameters (``best.toml``, a scenario that extends the base), the convergence
+history, the ABC samples, the ranges, the target table, figures, a report and a
+manifest. Work in progress is checkpointed after each generation and each
+batch of ABC samples; ``resume=True`` continues it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from scipy.optimize import differential_evolution
+from scipy.stats import qmc
+
+from ..core import params
+from ..core.errors import SpecError, UsageError
+from ..core.rng import replicate_seeds
+from ..core.scenario import Scenario, suggest
+from ..engines import simulate, simulate_universes
+from ..figures.calibration import calibration_figures
+from ..io.scenario_file import toml_value
+from ..io.spec_file import check_keys, read_spec
+from ..output import provenance, rundir
+from ..output.format import number
+from ..output.targets import DINGLOU_TARGETS, TARGETS_BY_ID, Target, TargetRow, dinglou_targets
+from .executors import Executor, InProcess
+from .parameters import Parameter, parse_parameters
+from .sweep import StageProgress
+
+#: Universes per kernel call: bounds the memory of the household panels.
+CHUNK_UNIVERSES = 1200
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """A validated calibration spec. Build with :func:`load_spec`."""
+
+    path: str
+    text: str
+    name: str
+    scenario: Scenario
+    parameters: tuple[Parameter, ...]
+    weights: dict[str, float]
+    targets: tuple[Target, ...]
+    replicates: int
+    seed: int
+    popsize: int
+    maxiter: int
+    tol: float
+    optimizer_seed: int
+    mutation: tuple[float, float]
+    recombination: float
+    samples: int
+    box: float
+    final_replicates: int
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.parameters]
+
+    def digest(self) -> str:
+        import hashlib
+
+        key = json.dumps({"text": self.text, "scenario": self.scenario.digest()}, sort_keys=True)
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
+_TOP = {"name": str, "scenario": str, "replicates": int, "seed": int, "optimizer": dict,
+        "uncertainty": dict, "parameters": dict, "targets": dict, "description": str}
+_OPTIMIZER = {"method": str, "popsize": int, "maxiter": int, "tol": float, "seed": int,
+              "mutation": list, "recombination": float}
+_UNCERTAINTY = {"method": str, "samples": int, "box": float, "final_replicates": int}
+
+
+def load_spec(path: str | Path) -> CalibrationSpec:
+    """Read and validate a calibration spec (TOML). Errors name the file and key."""
+    raw, text, where, scenario = read_spec(path, _TOP, ("scenario", "parameters", "targets"))
+    if scenario.targets != "dinglou":
+        raise SpecError(where, "scenario", f"names a scenario with targets = "
+                        f"{scenario.targets!r}; calibration needs targets = \"dinglou\"")
+    opt = raw.get("optimizer", {})
+    check_keys(where, opt, _OPTIMIZER, "optimizer.")
+    if opt.get("method", "differential_evolution") != "differential_evolution":
+        raise SpecError(where, "optimizer.method", f"is {opt['method']!r}; expected "
+                        "\"differential_evolution\"")
+    unc = raw.get("uncertainty", {})
+    check_keys(where, unc, _UNCERTAINTY, "uncertainty.")
+    if unc.get("method", "abc-rejection") != "abc-rejection":
+        raise SpecError(where, "uncertainty.method", f"is {unc['method']!r}; expected "
+                        "\"abc-rejection\"")
+
+    free = parse_parameters(where, raw["parameters"], "bounds")
+    weights, targets = _weighted_targets(where, raw["targets"])
+
+    def positive(table: dict, key: str, default: Any, lo: float, hi: float, prefix: str):
+        value = table.get(key, default)
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise SpecError(where, prefix + key, f"is {value!r}; expected {lo:g} to {hi:g}")
+        return value
+
+    mutation = opt.get("mutation", [0.5, 1.0])
+    if not (len(mutation) == 2 and all(isinstance(m, int | float) and not isinstance(m, bool)
+                                       for m in mutation)
+            and 0 <= mutation[0] <= mutation[1] <= 2):
+        raise SpecError(where, "optimizer.mutation", "expected [low, high] with "
+                        "0 <= low <= high <= 2")
+    return CalibrationSpec(
+        path=str(Path(path).resolve()), text=text, name=raw.get("name", Path(path).stem),
+        scenario=scenario, parameters=free, weights=weights,
+        targets=targets,
+        replicates=positive(raw, "replicates", 20, 1, 10_000, ""),
+        seed=positive(raw, "seed", 1, 0, 2**63 - 1, ""),
+        popsize=positive(opt, "popsize", 6, 2, 1000, "optimizer."),
+        maxiter=positive(opt, "maxiter", 25, 1, 100_000, "optimizer."),
+        tol=positive(opt, "tol", 0.0, 0.0, 1e6, "optimizer."),
+        optimizer_seed=positive(opt, "seed", 1, 0, 2**32 - 1, "optimizer."),
+        mutation=(float(mutation[0]), float(mutation[1])),
+        recombination=positive(opt, "recombination", 0.7, 0.0, 1.0, "optimizer."),
+        samples=positive(unc, "samples", 1000, 0, 10_000_000, "uncertainty."),
+        box=positive(unc, "box", 0.3, 0.01, 1.0, "uncertainty."),
+        final_replicates=positive(unc, "final_replicates", 50, 1, 100_000, "uncertainty."),
+    )
+
+
+def _weighted_targets(where: str, table: Any) -> tuple[dict[str, float],
+                                                      tuple[Target, ...]]:
+    """The ``[targets]`` table: each target's weight, and its tolerance if the spec
+    sets one (``{ weight = 1, center = ..., lower = ..., upper = ... }``)."""
+    if not isinstance(table, dict):
+        raise SpecError(where, "targets", "expected a table [targets]")
+    weights: dict[str, float] = {}
+    targets = {t.id: t for t in DINGLOU_TARGETS}
+    for tid, w in table.items():
+        if tid not in TARGETS_BY_ID:
+            raise SpecError(where, f"targets.{tid}", "is not a target"
+                            + suggest(tid, list(TARGETS_BY_ID)))
+        if isinstance(w, dict):
+            check_keys(where, w, {"weight": float, "center": float, "lower": float,
+                                  "upper": float}, f"targets.{tid}.")
+            for key, value in w.items():
+                if not math.isfinite(value):
+                    raise SpecError(where, f"targets.{tid}.{key}", f"is {value!r}; expected a "
+                                    "finite number")
+            t = targets[tid]
+            lower, upper = w.get("lower", t.lower), w.get("upper", t.upper)
+            if lower is not None and upper is not None and lower > upper:
+                raise SpecError(where, f"targets.{tid}.lower", f"is {lower!r}, above upper "
+                                f"{upper!r}")
+            targets[tid] = dataclasses.replace(
+                t, lower=lower, upper=upper, center=w.get("center", t.center),
+                tolerance=f"{lower}-{upper} (set by the spec)")
+            w = w.get("weight", 1.0)
+        if isinstance(w, bool) or not isinstance(w, int | float) or not (math.isfinite(w)
+                                                                        and w >= 0):
+            raise SpecError(where, f"targets.{tid}", f"expected a finite weight >= 0, got {w!r}")
+        if not TARGETS_BY_ID[tid].calibrate and w > 0:
+            raise SpecError(where, f"targets.{tid}", "no parameter changes this target; "
+                            "expected weight 0 or leave it out")
+        weights[tid] = float(w)
+    if not any(weights.values()):
+        raise SpecError(where, "targets", "expected at least one target with weight > 0")
+    return weights, tuple(targets[t.id] for t in DINGLOU_TARGETS)
+
+
+# -- evaluation ------------------------------------------------------------------
+
+@dataclass
+class Evaluation:
+    """Targets of a batch of candidate parameter sets.
+
+    Attributes:
+        stats: (candidates, targets) ensemble statistic of each target.
+        met: (candidates, targets) whether it is within tolerance.
+        distance: (candidates,) the weighted sum of squared deviations.
+    """
+
+    stats: np.ndarray
+    met: np.ndarray
+    distance: np.ndarray
+
+
+def evaluate_chunk(spec: CalibrationSpec, chunk: np.ndarray) -> np.ndarray:
+    """Ensemble statistic of every target for a chunk of candidates, shape
+    (candidates, targets). Every candidate runs the spec's replicates on the same
+    seeds (common random numbers). A module-level function, so that it can run in
+    worker processes."""
+    R = spec.replicates
+    seeds = replicate_seeds(spec.seed, R)
+    scenarios = [scenario_for(spec, v) for v in chunk]
+    out = simulate_universes([s for s in scenarios for _ in range(R)], seeds * len(chunk),
+                             list(range(R)) * len(chunk))
+    village = out.village_names.index(spec.scenario.focus_village)
+    stats = np.full((len(chunk), len(spec.targets)), np.nan)
+    for k, t in enumerate(spec.targets):
+        per = t.values(out, village).reshape(len(chunk), R)
+        stats[:, k] = [t.statistic(row) for row in per]
+    return stats
+
+
+def scenario_for(spec: CalibrationSpec, values: np.ndarray) -> Scenario:
+    """The base scenario with the free parameters set to ``values`` (model units)."""
+    return spec.scenario.replace({p.name: p.cast(v)
+                                  for p, v in zip(spec.parameters, values, strict=True)})
+
+
+class Evaluator:
+    """Runs candidate parameter sets (model units) in chunks on an executor."""
+
+    def __init__(self, spec: CalibrationSpec, executor: Executor | None = None) -> None:
+        self.spec = spec
+        self.executor = executor or InProcess()
+        self.targets = spec.targets
+        self.weights = np.array([spec.weights.get(t.id, 0.0) for t in self.targets])
+        self.runs = 0
+
+    def __call__(self, values: np.ndarray) -> Evaluation:
+        values = np.atleast_2d(values)
+        per_chunk = max(1, CHUNK_UNIVERSES // self.spec.replicates)
+        if type(self.executor) is not InProcess:  # spread a generation over the workers
+            per_chunk = max(1, min(per_chunk, -(-len(values) // max(1, self.executor.workers))))
+        chunks = {k: values[c0:c0 + per_chunk]
+                  for k, c0 in enumerate(range(0, len(values), per_chunk))}
+        stats = np.full((len(values), len(self.targets)), np.nan)
+        for k, result in self.executor.map(evaluate_chunk, self.spec, chunks,
+                                           name=f"cal-{self.spec.digest()[:12]}-{self.runs}"):
+            stats[k * per_chunk:k * per_chunk + len(result)] = result
+        self.runs += len(values) * self.spec.replicates
+        met = np.array([[t.met(x) for t, x in zip(self.targets, row, strict=True)]
+                        for row in stats])
+        dev = np.array([[t.deviation(x) for t, x in zip(self.targets, row, strict=True)]
+                        for row in stats])
+        distance = (self.weights[None, :] * dev ** 2).sum(axis=1)
+        return Evaluation(stats, met, distance)
+
+
+# -- the calibration -------------------------------------------------------------
+
+@dataclass
+class CalibrationResult:
+    """What a calibration found (also written to its folder)."""
+
+    spec: CalibrationSpec
+    best: dict[str, float | int]
+    best_distance: float
+    history: list[dict[str, Any]]
+    rows: list[TargetRow]
+    samples: np.ndarray
+    sample_stats: np.ndarray
+    sample_met: np.ndarray
+    sample_distance: np.ndarray
+    ranges: list[dict[str, Any]]
+    runs: int
+    wall_seconds: float
+    folder: Path | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _checkpoint_path(folder: Path) -> Path:
+    return folder / "checkpoint.npz"
+
+
+def _save_checkpoint(folder: Path, **arrays: Any) -> None:
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **{k: np.asarray(v) if not isinstance(v, str) else np.array(v)
+                            for k, v in arrays.items()})
+
+    rundir.atomic_write(_checkpoint_path(folder), write)
+
+
+def _load_checkpoint(folder: Path) -> dict[str, Any]:
+    path = _checkpoint_path(folder)
+    if not path.exists():
+        return {}
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+def work_folder(root: Path, spec: CalibrationSpec) -> Path:
+    """Where an unfinished calibration of this spec keeps its work."""
+    return Path(root) / "calibration" / spec.name / f".partial-{spec.digest()[:16]}"
+
+
+def calibrate(spec: CalibrationSpec, root: Path = Path("results"),
+              executor: Executor | None = None, resume: bool = False,
+              progress: StageProgress | None = None,
+              command: list[str] | None = None) -> CalibrationResult:
+    """Run the whole calibration and write its folder; return what it found.
+
+    Args:
+        executor: where candidates run (default: this process, all numba threads).
+        progress: called as ``progress(stage, done, total, note)``; the note gives
+            the best distance so far.
+    """
+    t0 = time.perf_counter()
+    started = provenance.now_iso()
+    work = work_folder(root, spec)
+    if resume:
+        if not _checkpoint_path(work).exists():
+            raise UsageError(f"--resume: no unfinished calibration of {spec.path} under "
+                             f"{root} (looked for {work})")
+    elif work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    state = _load_checkpoint(work)
+    evaluator = Evaluator(spec, executor)
+    evaluator.runs = int(state.get("runs", 0))
+    report = progress or (lambda *a: None)
+
+    def tick(stage: str, done: int, total: int, best: float) -> None:
+        report(stage, done, total, f"best distance {best:.4g}" if best == best else "")
+
+    # 1. optimise ------------------------------------------------------------------
+    bounds = [p.search_bounds for p in spec.parameters]
+    history = [dict(zip(("generation", "best_distance", "mean_distance"), row, strict=True))
+               for row in state.get("history", np.zeros((0, 3))).tolist()]
+    best_x = state.get("best_x")
+    generation = int(state.get("generation", 0))
+    stage = str(state.get("stage", "optimize"))
+
+    def to_model(x_search: np.ndarray) -> np.ndarray:
+        return np.array([[p.from_search(v) for p, v in zip(spec.parameters, row, strict=True)]
+                         for row in np.atleast_2d(x_search)], dtype=float)
+
+    if stage == "optimize" and generation < spec.maxiter:
+        def objective(x: np.ndarray) -> np.ndarray:  # x: (parameters, candidates)
+            return evaluator(to_model(x.T)).distance
+
+        def callback(intermediate_result) -> None:
+            nonlocal generation
+            generation += 1
+            energies = intermediate_result.population_energies
+            history.append({"generation": generation,
+                            "best_distance": float(intermediate_result.fun),
+                            "mean_distance": float(np.mean(energies))})
+            _save_checkpoint(work, stage="optimize", generation=generation,
+                             population=intermediate_result.population,
+                             best_x=intermediate_result.x,
+                             history=[[h["generation"], h["best_distance"], h["mean_distance"]]
+                                      for h in history], runs=evaluator.runs)
+            tick("optimise", generation, spec.maxiter, float(intermediate_result.fun))
+
+        init: Any = "latinhypercube"
+        if "population" in state:
+            init = state["population"]
+        tick("optimise", generation, spec.maxiter, history[-1]["best_distance"] if history
+             else float("nan"))
+        res = differential_evolution(
+            objective, bounds, popsize=spec.popsize, maxiter=spec.maxiter - generation,
+            tol=spec.tol, mutation=spec.mutation, recombination=spec.recombination,
+            rng=spec.optimizer_seed + generation, init=init, polish=False,
+            vectorized=True, updating="deferred", callback=callback)
+        best_x = res.x
+        _save_checkpoint(work, stage="abc", generation=generation, best_x=best_x,
+                         history=[[h["generation"], h["best_distance"], h["mean_distance"]]
+                                  for h in history], runs=evaluator.runs)
+    best_x = np.asarray(best_x, dtype=float)
+    best_values = to_model(best_x)[0]
+
+    # 2. uncertainty: rejection ABC in a box around the optimum ----------------------
+    lo_b = np.array([b[0] for b in bounds])
+    hi_b = np.array([b[1] for b in bounds])
+    half = spec.box * (hi_b - lo_b)
+    box_lo = np.maximum(lo_b, best_x - half)
+    box_hi = np.minimum(hi_b, best_x + half)
+    n = spec.samples
+    if n:
+        unit = qmc.LatinHypercube(d=len(bounds), rng=spec.seed).random(n)
+        search = box_lo + unit * (box_hi - box_lo)
+        samples = to_model(search)
+    else:
+        search = np.zeros((0, len(bounds)))
+        samples = np.zeros((0, len(bounds)))
+    T = len(DINGLOU_TARGETS)
+    done = int(state.get("abc_done", 0))
+    sample_stats = np.full((n, T), np.nan)
+    sample_met = np.zeros((n, T), dtype=bool)
+    sample_distance = np.full(n, np.nan)
+    if done:
+        sample_stats[:done] = state["abc_stats"]
+        sample_met[:done] = state["abc_met"]
+        sample_distance[:done] = state["abc_distance"]
+    step = max(1, CHUNK_UNIVERSES // spec.replicates)
+    best_so_far = history[-1]["best_distance"] if history else float("nan")
+    tick("uncertainty", done, n, best_so_far)
+    while done < n:
+        k = min(n, done + step)
+        ev = evaluator(samples[done:k])
+        sample_stats[done:k], sample_met[done:k], sample_distance[done:k] = \
+            ev.stats, ev.met, ev.distance
+        done = k
+        _save_checkpoint(work, stage="abc", generation=generation, best_x=best_x,
+                         history=[[h["generation"], h["best_distance"], h["mean_distance"]]
+                                  for h in history], runs=evaluator.runs, abc_done=done,
+                         abc_stats=sample_stats[:done], abc_met=sample_met[:done],
+                         abc_distance=sample_distance[:done])
+        tick("uncertainty", done, n, best_so_far)
+
+    used = evaluator.weights > 0
+    accepted = sample_met[:, used].all(axis=1) if n else np.zeros(0, bool)
+    ranges = parameter_ranges(spec, best_values, samples, accepted, box_lo, box_hi, search)
+
+    # 3. check the best with more replicates -------------------------------------
+    tick("check", 0, 1, best_so_far)
+    best_scenario = scenario_for(spec, best_values)
+    check = simulate(best_scenario, replicates=spec.final_replicates, seed=best_scenario.seed)
+    evaluator.runs += spec.final_replicates
+    rows = dinglou_targets(check)
+    best_distance = float(history[-1]["best_distance"]) if history else float("nan")
+    tick("check", 1, 1, best_distance)
+
+    result = CalibrationResult(
+        spec=spec, best=dict(zip(spec.names, best_values.tolist(), strict=True)),
+        best_distance=best_distance, history=history, rows=rows, samples=samples,
+        sample_stats=sample_stats, sample_met=sample_met, sample_distance=sample_distance,
+        ranges=ranges, runs=evaluator.runs, wall_seconds=time.perf_counter() - t0,
+        extra={"accepted": int(accepted.sum()), "box_lo": box_lo.tolist(),
+               "box_hi": box_hi.tolist(), "check_scenario": best_scenario},
+    )
+    result.folder = write_calibration(result, work, root, started, command)
+    return result
+
+
+def parameter_ranges(spec: CalibrationSpec, best: np.ndarray, samples: np.ndarray,
+                     accepted: np.ndarray, box_lo: np.ndarray, box_hi: np.ndarray,
+                     search: np.ndarray) -> list[dict[str, Any]]:
+    """Each parameter's range among the accepted samples, and a verdict.
+
+    "identified": the accepted values use less than half of the searched box and
+    stay clear of its edges (so the range is a real bound, not the box's).
+    "weakly identified": they use less than 90% of the box.
+    "not identified": they fill the box; the targets do not constrain it there.
+    """
+    out = []
+    for j, p in enumerate(spec.parameters):
+        row: dict[str, Any] = {"name": p.name, "unit": p.spec.unit, "doc": p.spec.doc,
+                               "value": float(best[j]), "lower_bound": p.lower,
+                               "upper_bound": p.upper, "log": p.log,
+                               "box": [p.from_search(box_lo[j]), p.from_search(box_hi[j])]}
+        if not accepted.any():
+            row.update(low=None, high=None, share_of_box=None,
+                       verdict="no sample met every target")
+            out.append(row)
+            continue
+        x = search[accepted, j]
+        width = box_hi[j] - box_lo[j]
+        share = (x.max() - x.min()) / width if width > 0 else 0.0
+        edge = 0.05 * width
+        open_low = x.min() - box_lo[j] < edge and box_lo[j] > p.search_bounds[0]
+        open_high = box_hi[j] - x.max() < edge and box_hi[j] < p.search_bounds[1]
+        if share < 0.5 and not (open_low or open_high):
+            verdict = "identified"
+        elif share < 0.9:
+            verdict = "weakly identified"
+        else:
+            verdict = "not identified"
+        vals = samples[accepted, j]
+        row.update(low=float(vals.min()), high=float(vals.max()),
+                   p5=float(np.percentile(vals, 5)), p95=float(np.percentile(vals, 95)),
+                   share_of_box=float(share), open_low=bool(open_low),
+                   open_high=bool(open_high), verdict=verdict)
+        out.append(row)
+    return out
+
+
+# -- writing ---------------------------------------------------------------------
+
+def best_scenario_toml(result: CalibrationResult) -> str:
+    """A scenario that extends the base with the calibrated values."""
+    spec = result.spec
+    base = Path(spec.scenario.path)
+    lines = [f"# Calibrated by `taobao-sim calibrate {Path(spec.path).name}`",
+             f"# (best distance {result.best_distance:.4g}; {result.runs} model runs).",
+             f'extends = "{base}"', f'name = "{spec.scenario.name}_calibrated"', ""]
+    by_section: dict[str, list[str]] = {}
+    for name, value in result.best.items():
+        section, key = name.split(".", 1)
+        v = int(value) if params.TUNABLE[name].kind == "int" else float(value)
+        by_section.setdefault(section, []).append(f"{key} = {toml_value(v)}")
+    for section, entries in by_section.items():
+        lines += [f"[{section}]", *entries, ""]
+    return "\n".join(lines)
+
+
+def write_calibration(result: CalibrationResult, work: Path, root: Path, started: str,
+                      command: list[str] | None) -> Path:
+    """Turn the work folder into a complete calibration folder (atomically)."""
+    spec = result.spec
+    names = spec.names
+    folder = work
+    rundir.atomic_write_text(folder / "best.toml", best_scenario_toml(result))
+    hist = pa.table({k: [h[k] for h in result.history]
+                     for k in ("generation", "best_distance", "mean_distance")})
+    rundir.write_table(folder, "history", hist)
+    cols: dict[str, Any] = {n: result.samples[:, j] for j, n in enumerate(names)}
+    for k, t in enumerate(DINGLOU_TARGETS):
+        cols[f"{t.id}_stat"] = result.sample_stats[:, k]
+        cols[f"{t.id}_met"] = result.sample_met[:, k]
+    cols["distance"] = result.sample_distance
+    rundir.write_table(folder, "abc_samples", pa.table(cols))
+    rundir.atomic_write_json(folder / "ranges.json", result.ranges)
+    rundir.atomic_write_json(folder / "summary.json", {
+        "calibration": spec.name, "replicates_in_check": spec.final_replicates,
+        "best": result.best, "best_distance": result.best_distance,
+        "rows": [r.as_dict() for r in result.rows],
+        "all_met": all(bool(r.met) for r in result.rows),
+        "abc": {"samples": len(result.samples), "accepted": result.extra["accepted"]},
+        "model_runs": result.runs, "wall_seconds": round(result.wall_seconds, 1),
+    })
+    figs = folder / "figures"
+    figs.mkdir(exist_ok=True)
+    calibration_figures(result, figs)
+    rundir.atomic_write_text(folder / "report.md", report_markdown(result))
+    _checkpoint_path(folder).unlink(missing_ok=True)
+    rundir.atomic_write_json(folder / "manifest.json", provenance.manifest(
+        "taobao-sim calibration", command, started, round(result.wall_seconds, 2), folder,
+        model_runs=result.runs,
+        spec={"path": spec.path, "text": spec.text, "digest_sha256": spec.digest()},
+        scenario={"path": spec.scenario.path, "digest_sha256": spec.scenario.digest(),
+                  "resolved": spec.scenario.resolved()},
+        seeds={"replicates": spec.seed, "optimizer": spec.optimizer_seed,
+               "replicate_seeds": replicate_seeds(spec.seed, spec.replicates)}))
+    final = folder.parent / rundir.new_run_id(spec.seed)
+    n = 2
+    while final.exists():
+        final = folder.parent / f"{rundir.new_run_id(spec.seed)}-{n}"
+        n += 1
+    folder.rename(final)
+    return final
+
+
+def identification_text(result: CalibrationResult) -> list[str]:
+    """What the targets identify, in words, with the strongest trade-offs among the
+    accepted samples (Spearman correlations of their values)."""
+    groups: dict[str, list[str]] = {}
+    for row in result.ranges:
+        groups.setdefault(row["verdict"], []).append(f"`{row['name']}`")
+    out = ["### What the targets identify", ""]
+    for verdict in ("identified", "weakly identified", "not identified",
+                    "no sample met every target"):
+        if verdict in groups:
+            out.append(f"- {verdict.capitalize()}: {', '.join(groups[verdict])}.")
+    spec = result.spec
+    used = [i for i, t in enumerate(spec.targets) if spec.weights.get(t.id, 0) > 0]
+    accepted = result.sample_met[:, used].all(axis=1) if len(result.samples) else \
+        np.zeros(0, bool)
+    if accepted.sum() >= 10 and len(spec.parameters) > 1:
+        from scipy.stats import spearmanr
+
+        rho = np.atleast_2d(spearmanr(result.samples[accepted]).statistic)
+        pairs = sorted(((abs(rho[i, j]), rho[i, j], i, j) for i in range(len(rho))
+                        for j in range(i + 1, len(rho))), reverse=True)[:3]
+        text = "; ".join(f"`{spec.names[i]}` and `{spec.names[j]}` (rho = {r:+.2f})"
+                         for _a, r, i, j in pairs if abs(r) >= 0.3)
+        if text:
+            out += ["", "Among the parameter sets that meet every target, the strongest "
+                    f"trade-offs are {text}: the targets pin down these combinations more "
+                    "than each parameter alone."]
+    n_free, n_targets = len(spec.parameters), len(used)
+    out += ["", f"{n_targets} weighted targets constrain {n_free} free parameters. A verdict "
+            "of \"not identified\" means that, holding to every target, the parameter can "
+            "take most values within the searched box around the optimum: treat its "
+            "calibrated value as one plausible value, and test conclusions that depend on "
+            "it with a sweep over its range."]
+    return out
+
+
+def _shown(path: str) -> str:
+    """A path relative to the working folder where possible."""
+    p = Path(path)
+    return str(p.relative_to(Path.cwd())) if p.is_relative_to(Path.cwd()) else str(p)
+
+
+def report_markdown(result: CalibrationResult) -> str:
+    """A report of the calibration (docs/CALIBRATION.md is a copy of it)."""
+    spec = result.spec
+    lines = [
+        f"# Calibration: {spec.name}",
+        "",
+        f"Base scenario `{Path(spec.scenario.path).name}`; {len(spec.parameters)} free "
+        f"parameters; targets D1-D8 of docs/TARGETS.md. Method of simulated moments: "
+        f"differential evolution (scipy; population {spec.popsize} per parameter, "
+        f"{len(result.history)} generations), {spec.replicates} replicates per candidate with "
+        f"common random numbers (root seed {spec.seed}); then rejection ABC with "
+        f"{len(result.samples)} Latin-hypercube samples in a box of ±{spec.box:.0%} of each "
+        f"parameter's search range around the optimum, keeping samples that meet every "
+        f"weighted target. {result.runs:,} model runs in {result.wall_seconds / 60:.1f} "
+        f"minutes.",
+        "",
+        "## Targets at the calibrated values",
+        "",
+        f"Ensemble of {spec.final_replicates} replicates (seed {spec.scenario.seed}).",
+        "",
+        "| | figure | real | mean | 5-95% | target | |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in result.rows:
+        spread = f"{number(r.p5)} - {number(r.p95)}" if np.isfinite(r.p5) else "-"
+        lines.append(f"| {r.id} | {r.label} | {r.real} | {number(r.mean)} | {spread} | "
+                     f"{r.tolerance} | {'met' if r.met else '**missed**'} |")
+    missed = [r.id for r in result.rows if not r.met]
+    lines += ["", ("All targets are met." if not missed else
+                   f"**Missed: {', '.join(missed)}.** The calibration did not find parameters "
+                   "that meet these within their tolerance.")]
+    lines += ["", "## Parameters", "",
+              "Range: the values among the ABC samples that met every target (min - max); "
+              "the verdict says whether the targets pin the parameter down within the "
+              "searched box.", "",
+              "| parameter | meaning | unit | calibrated | range | searched | verdict |",
+              "|---|---|---|---|---|---|---|"]
+    for row in result.ranges:
+        if row.get("low") is None:
+            rng_text = "-"
+        else:
+            low = number(row["low"]) + (" or less" if row.get("open_low") else "")
+            high = number(row["high"]) + (" or more" if row.get("open_high") else "")
+            rng_text = f"{low} - {high}"
+        lines.append(f"| `{row['name']}` | {row['doc']} | {row['unit'] or '-'} | "
+                     f"{number(row['value'])} | {rng_text} | {number(row['lower_bound'])} - "
+                     f"{number(row['upper_bound'])}{' (log)' if row['log'] else ''} | "
+                     f"{row['verdict']} |")
+    lines += ["", f"{result.extra['accepted']} of {len(result.samples)} ABC samples met "
+              "every weighted target.", "", *identification_text(result), "",
+              "## Figures", "",
+              "![Convergence](figures/calibration_convergence.png)", "",
+              "![Target fit](figures/calibration_targets.png)", "",
+              "![Parameter ranges](figures/calibration_ranges.png)", "",
+              "## Reproduce", "", "```bash",
+              f"taobao-sim calibrate {_shown(spec.path)}",
+              "```", "",
+              "The folder it writes holds `best.toml` (the calibrated values as a scenario), "
+              "`history.csv`, `abc_samples.parquet`, `ranges.json`, `summary.json`, the "
+              "figures and `manifest.json`. The run is deterministic: the same spec gives "
+              "the same values. `--resume` continues an interrupted calibration from its "
+              "last checkpoint (the ABC stage then gives exactly the same samples; a "
+              "resumed optimisation restarts differential evolution from the saved "
+              "population, so its path may differ from an uninterrupted run).", "",
+              spec_help()]
+    return "\n".join(lines)
+
+
+def spec_help() -> str:
+    """The calibration-spec reference appended to every report."""
+    from importlib import resources
+
+    return resources.files("taobao_sim").joinpath("data/calibration_spec.md").read_text("utf-8")
+
+
+def publish_report(folder: Path, docs: Path) -> Path:
+    """Copy a calibration's report and figures into a docs folder
+    (``docs/CALIBRATION.md`` and ``docs/figures/calibration_*.png``)."""
+    docs = Path(docs)
+    (docs / "figures").mkdir(parents=True, exist_ok=True)
+    for png in sorted((Path(folder) / "figures").glob("calibration_*.png")):
+        shutil.copyfile(png, docs / "figures" / png.name)
+    target = docs / "CALIBRATION.md"
+    text = (Path(folder) / "report.md").read_text(encoding="utf-8")
+    rundir.atomic_write_text(target, text)
+    return target

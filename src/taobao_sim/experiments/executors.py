@@ -1,0 +1,160 @@
+"""Where an experiment's tasks run, shared by sweeps and calibration.
+
+An :class:`Executor` maps a module-level function over tasks and yields
+``(task id, result)`` as tasks finish:
+
+- :class:`InProcess` runs them one after another here; each task's kernel call
+  uses all numba threads (the fastest choice on one machine);
+- :class:`LocalProcesses` runs them on local worker processes (one numba thread
+  each);
+- :class:`DaskCluster` runs them on a Dask LocalCluster or on any scheduler (e.g.
+  one started by dask-jobqueue on Slurm).
+
+Results never depend on the executor: every task's seeds are fixed by the spec.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..core.errors import UsageError
+
+TaskFn = Callable[[Any, Any], Any]
+"""``fn(shared, task)``: a module-level function (it travels to worker processes)."""
+
+
+def one_thread() -> None:
+    """Worker processes run one numba thread each: the workers are the parallelism."""
+    import numba
+
+    numba.set_num_threads(1)
+
+
+def _in_worker(fn: TaskFn, shared: Any, task: Any) -> Any:
+    one_thread()
+    return fn(shared, task)
+
+
+class InProcess:
+    """Tasks one after another in this process, each with all numba threads."""
+
+    name = "in-process"
+
+    @property
+    def workers(self) -> int:
+        import numba
+
+        return numba.get_num_threads()
+
+    def map(self, fn: TaskFn, shared: Any, tasks: dict[int, Any],
+            name: str = "task") -> Iterator[tuple[int, Any]]:
+        for tid, task in tasks.items():
+            yield tid, fn(shared, task)
+
+    def close(self) -> None:
+        pass
+
+
+class LocalProcesses(InProcess):
+    """Local worker processes (spawned; each warms up from numba's cache)."""
+
+    name = "local processes"
+
+    def __init__(self, workers: int) -> None:
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        self._workers = workers
+        self._pool = cf.ProcessPoolExecutor(max_workers=workers,
+                                            mp_context=mp.get_context("spawn"),
+                                            initializer=one_thread)
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def map(self, fn, shared, tasks, name="task"):
+        import concurrent.futures as cf
+
+        futures = {self._pool.submit(fn, shared, task): tid for tid, task in tasks.items()}
+        try:
+            for fut in cf.as_completed(futures):
+                yield futures[fut], fut.result()
+        finally:
+            for fut in futures:
+                fut.cancel()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskCluster(InProcess):
+    """A Dask distributed cluster: a LocalCluster, or a scheduler at an address."""
+
+    name = "dask"
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None,
+                 timeout: float = 5.0) -> None:
+        from distributed import Client, LocalCluster
+
+        self._cluster = None
+        if scheduler:
+            try:
+                self.client = Client(scheduler, timeout=timeout)
+            except (OSError, TimeoutError) as exc:
+                raise UsageError(f"--scheduler {scheduler}: no Dask scheduler answered within "
+                                 f"{timeout:g} s ({type(exc).__name__})") from None
+        else:
+            self._cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1,
+                                         processes=True, dashboard_address=None)
+            self.client = Client(self._cluster)
+        self._workers = len(self.client.scheduler_info().get("workers", {})) or (workers or 0)
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def map(self, fn, shared, tasks, name="task"):
+        from distributed import as_completed
+
+        scattered = self.client.scatter(shared, broadcast=True)
+        futures = {}
+        for tid, task in tasks.items():
+            key = f"taobao-sim-{name}-{tid}"
+            futures[self.client.submit(_in_worker, fn, scattered, task, key=key, retries=3,
+                                       pure=False)] = tid
+        try:
+            for fut in as_completed(list(futures)):
+                yield futures[fut], fut.result()
+        finally:
+            for fut in futures:
+                fut.cancel()
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+Executor = InProcess | LocalProcesses | DaskCluster
+
+
+def make_executor(workers: int | None = None, cluster: str | None = None,
+                  scheduler: str | None = None) -> Executor:
+    """``scheduler``: an existing Dask scheduler; ``cluster="local"``: a Dask
+    LocalCluster of ``workers`` processes; ``workers`` >= 1: local processes;
+    otherwise (None or 0) this process."""
+    if scheduler:
+        return DaskCluster(scheduler=scheduler)
+    if cluster == "local":
+        return DaskCluster(workers=workers or 2)
+    if cluster is not None:
+        raise UsageError(f"--cluster {cluster}: expected 'local'")
+    if workers:
+        if workers > (os.cpu_count() or 1):
+            raise UsageError(f"--workers {workers}: this machine has {os.cpu_count()} cores; "
+                             "expected at most that for local processes")
+        return LocalProcesses(workers)
+    return InProcess()

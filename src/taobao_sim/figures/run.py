@@ -1,0 +1,174 @@
+"""Figures of a run: the ensemble mean with a 5-95% band, and the real figures
+marked where the scenario has targets (read from :mod:`taobao_sim.output.targets`).
+
+The figures describe the focus village when the scenario has targets, and the
+whole world otherwise (plus a map and a count of Taobao villages when there is
+more than one village).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..core.records import M
+from ..core.run_output import RunOutput
+from ..output import metrics
+from ..output.targets import FIRST_SHOP_YEAR, POVERTY_EXIT_YEAR, TARGETS_BY_ID
+from .style import BAND, COLOURS, band, finish, save, subplots
+
+
+def _decimal_years(out: RunOutput) -> np.ndarray:
+    return out.months / 12.0 + 1.0 / 24.0  # mid-month
+
+
+def _focus(out: RunOutput) -> tuple[int | None, str]:
+    s = out.scenario
+    if s.targets != "none" or len(out.village_names) == 1:
+        name = s.focus_village
+        return metrics.village_index(out, name), name
+    return None, f"{s.name} ({len(out.village_names)} villages)"
+
+
+def run_figures(out: RunOutput, folder: Path) -> list[Path]:
+    """Write the standard figures of a run into ``folder``; return their paths."""
+    folder = Path(folder)
+    paths = [adoption(out, folder / "adoption.png"), poverty(out, folder / "poverty.png"),
+             migration(out, folder / "migration.png"), sales(out, folder / "sales.png")]
+    if len(out.village_names) > 1:
+        paths.append(spread(out, folder / "spread.png"))
+    return paths
+
+
+def _caption(out: RunOutput) -> str:
+    return (f"taobao-sim, scenario '{out.scenario.name}', {len(out.seeds)} replicates, "
+            f"{out.engine} engine")
+
+
+def adoption(out: RunOutput, path: Path) -> Path:
+    """Adoption S-curve: share of households engaged and share running a shop."""
+    v, where = _focus(out)
+    x = _decimal_years(out)
+    fig, ax = subplots(figsize=(8, 4.8))
+    hh = metrics.series(out, "households", v)
+    band(ax, x, metrics.series(out, "engaged", v) / hh, COLOURS["main"],
+          "engaged in the trade (shop or industry job)")
+    band(ax, x, metrics.series(out, "shops", v) / hh, COLOURS["second"], "running a shop")
+    if out.scenario.targets == "dinglou":
+        d4 = TARGETS_BY_ID["D4"]
+        ax.errorbar([2018.96], [d4.center], yerr=[[d4.center - d4.lower], [d4.upper - d4.center]],
+                    fmt="D", color=COLOURS["real"], capsize=4,
+                    label=f"real: {d4.real} engaged in 2018-19 (target {d4.tolerance})")
+        ax.axvspan(FIRST_SHOP_YEAR, FIRST_SHOP_YEAR + 1, color=COLOURS["real"], alpha=0.08,
+                   label=f"real: first online shop, {FIRST_SHOP_YEAR}")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("year")
+    ax.set_ylabel("share of households")
+    finish(fig, ax, f"Online selling in {where}", path, _caption(out))
+    return path
+
+
+def poverty(out: RunOutput, path: Path) -> Path:
+    """Poor households at each assessment (December), with the real exit year."""
+    v, where = _focus(out)
+    years, poor = metrics.yearly(out, "poor", v, how="december")
+    hh = metrics.series(out, "households", v)[:, 0:1]
+    share = poor / hh
+    fig, ax = subplots(figsize=(8, 4.8))
+    lo, hi = np.percentile(share, BAND, axis=0)
+    ax.bar(years, share.mean(axis=0), color=COLOURS["main"], alpha=0.8, width=0.7,
+           label="poor households (mean of replicates)")
+    ax.vlines(years, lo, hi, color="black", lw=1.2, label="5-95% of replicates")
+    if out.scenario.targets == "dinglou":
+        ax.axvline(POVERTY_EXIT_YEAR - 0.5, color=COLOURS["real"], ls="--", lw=1.5,
+                   label=f"real: whole village out of poverty in {POVERTY_EXIT_YEAR}")
+    ax.set_xlabel("year (assessment in December on the year's income)")
+    ax.set_ylabel("share of households below the poverty line")
+    ax.set_ylim(bottom=0)
+    finish(fig, ax, f"Poverty in {where}", path, _caption(out))
+    return path
+
+
+def migration(out: RunOutput, path: Path) -> Path:
+    """People away in the city (line) and people returning per year (bars)."""
+    v, where = _focus(out)
+    x = _decimal_years(out)
+    fig, ax = subplots(figsize=(8, 4.8))
+    band(ax, x, metrics.series(out, "migrants", v), COLOURS["main"], "people away in the city")
+    years, returns = metrics.yearly(out, "returns", v)
+    ax.bar(years + 0.5, returns.mean(axis=0), width=0.7, color=COLOURS["second"], alpha=0.75,
+           label="people returning in the year (mean)")
+    if out.scenario.targets == "dinglou":
+        sel = (years >= 2014) & (years <= 2018)
+        total = returns[:, sel].sum(axis=1).mean()
+        ax.axvspan(2014, 2019, color=COLOURS["real"], alpha=0.06,
+                   label=f"real: {TARGETS_BY_ID['D8'].real} returned 2014-2018 "
+                         f"(simulated: {total:.0f})")
+    ax.set_xlabel("year")
+    ax.set_ylabel("people")
+    ax.set_ylim(bottom=0)
+    finish(fig, ax, f"Migration in {where}", path, _caption(out))
+    return path
+
+
+def sales(out: RunOutput, path: Path) -> Path:
+    """Online sales per year in million US dollars (log scale)."""
+    v, where = _focus(out)
+    years, yuan = metrics.yearly(out, "sales_yuan", v)
+    fx = np.array([out.scenario.series.values["yuan_per_usd"].get(int(y), np.nan)
+                   for y in years])
+    usd = yuan / fx[None, :] / 1e6
+    fig, ax = subplots(figsize=(8, 4.8))
+    mean = usd.mean(axis=0)
+    lo, hi = np.percentile(usd, BAND, axis=0)
+    ax.fill_between(years, np.maximum(lo, 1e-4), np.maximum(hi, 1e-4),
+                    color=COLOURS["main"], alpha=0.22, lw=0)
+    ax.plot(years, np.maximum(mean, 1e-4), "o-", color=COLOURS["main"], lw=2,
+            label="simulated (mean, 5-95% band)")
+    if out.scenario.targets == "dinglou":
+        d6 = TARGETS_BY_ID["D6"]
+        ax.errorbar([2018], [d6.center], yerr=[[d6.center - d6.lower], [d6.upper - d6.center]],
+                    fmt="D", color=COLOURS["real"], capsize=4,
+                    label=f"real: {d6.real} million dollars in 2018 (target {d6.tolerance})")
+    ax.set_yscale("log")
+    ax.set_xlabel("year")
+    ax.set_ylabel("online sales, million US dollars per year")
+    finish(fig, ax, f"Online sales in {where}", path, _caption(out))
+    return path
+
+
+def spread(out: RunOutput, path: Path) -> Path:
+    """Map of villages coloured by final participation, and Taobao villages per year."""
+    s = out.scenario
+    xy = np.array([[v.x_km, v.y_km] for v in s.villages])
+    part = (out.metrics[:, -1, :, M.ENGAGED] / out.metrics[:, -1, :, M.HOUSEHOLDS]).mean(axis=0)
+    years, status = metrics.taobao_villages(out)
+    n_tv = status.sum(axis=2)
+    fig, (ax1, ax2) = subplots(1, 2, figsize=(11, 4.8),
+                                   gridspec_kw={"width_ratios": [1.1, 1]})
+    size = 30 + 120 * out.village_households / out.village_households.max()
+    sc = ax1.scatter(xy[:, 0], xy[:, 1], c=part, s=size, cmap="viridis", vmin=0, vmax=1,
+                     edgecolors="black", linewidths=0.5)
+    focus = metrics.village_index(out, s.focus_village)
+    ax1.annotate(s.focus_village, xy[focus], xytext=(6, 6), textcoords="offset points",
+                 fontsize=9, weight="bold")
+    fig.colorbar(sc, ax=ax1, label=f"share of households engaged, end {years[-1]}")
+    ax1.set_xlabel("east-west, km")
+    ax1.set_ylabel("north-south, km")
+    ax1.set_aspect("equal", adjustable="datalim")
+    ax1.set_title("Villages (size: households)", fontsize=11, loc="left")
+    lo, hi = np.percentile(n_tv, BAND, axis=0)
+    ax2.fill_between(years, lo, hi, color=COLOURS["main"], alpha=0.22, lw=0)
+    ax2.plot(years, n_tv.mean(axis=0), "o-", color=COLOURS["main"],
+             label="Taobao villages (mean, 5-95% band)")
+    ax2.set_xlabel("year")
+    ax2.set_ylabel("villages meeting the AliResearch rule")
+    ax2.set_ylim(0, len(out.village_names))
+    ax2.grid(alpha=0.3)
+    ax2.legend(fontsize=8.5, loc="upper left", frameon=False)
+    ax2.set_title("Taobao villages", fontsize=11, loc="left")
+    fig.text(0.99, 0.01, _caption(out), fontsize=7, color=COLOURS["grey"], ha="right")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    save(fig, path)
+    return path

@@ -1,0 +1,184 @@
+"""Scenario files (TOML) -> validated :class:`~taobao_sim.core.scenario.Scenario`.
+
+A scenario may name a parent with ``extends = "other.toml"``; its keys start
+from the parent's and override them. This module reads the chain, checks each
+file's own keys (so an error names the file that holds the bad key) and merges
+them; :func:`taobao_sim.core.scenario.build_scenario` fills in defaults and
+checks the constraints between keys.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..core import params
+from ..core.errors import ScenarioError
+from ..core.scenario import (
+    SECTIONS,
+    TOP,
+    VILLAGE,
+    Scenario,
+    build_scenario,
+    check_value,
+    kind_of,
+    suggest,
+)
+from .toml_files import read_toml
+
+MAX_EXTENDS_DEPTH = 16
+_TABLES = ("villages", "series", *SECTIONS)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (``extends``) and validate a scenario file.
+
+    Raises:
+        ScenarioError: naming the file, the key and what was expected.
+    """
+    leaf = Path(path)
+    chain: list[tuple[Path, dict[str, Any], str]] = []
+    _read_chain(leaf, chain, seen=[])
+    merged: dict[str, Any] = {}
+    origin_of: dict[str, str] = {}
+    for file, raw, _text in reversed(chain):  # root parent first, leaf last
+        _validate_raw(str(file), raw)
+        _merge(merged, raw, origin_of, str(file))
+    return build_scenario(str(leaf), merged, origin_of.get,
+                          tuple((str(f), t) for f, _r, t in chain))
+
+
+def _read_chain(path: Path, chain: list, seen: list[Path]) -> None:
+    where = str(path)
+    try:
+        resolved = path.resolve()
+    except OSError as exc:  # pragma: no cover - exotic filesystems
+        raise ScenarioError(where, None, f"cannot resolve path ({exc.strerror})") from None
+    if resolved in seen:
+        cycle = " -> ".join(str(p) for p in [*seen, resolved])
+        raise ScenarioError(where, "extends", f"forms a cycle ({cycle})")
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(where, "extends", f"chain is deeper than {MAX_EXTENDS_DEPTH} files")
+    raw, text = read_toml(path, ScenarioError, "a scenario .toml file")
+    chain.append((path, raw, text))
+    parent = raw.get("extends")
+    if parent is None:
+        return
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError(where, "extends", "expected the path of a scenario file as text")
+    parent_path = (path.parent / parent).resolve() if not Path(parent).is_absolute() \
+        else Path(parent)
+    if not parent_path.exists():
+        raise ScenarioError(where, "extends", f"names {parent!r}, which does not exist "
+                            f"(looked for {parent_path})")
+    _read_chain(parent_path, chain, [*seen, resolved])
+
+
+def _validate_raw(where: str, raw: dict[str, Any]) -> None:
+    """Check one file's own keys: names, types and ranges."""
+    for key, value in raw.items():
+        if key in TOP:
+            check_value(where, key, TOP[key], value)
+        elif key in SECTIONS:
+            if not isinstance(value, dict):
+                raise ScenarioError(where, key, f"expected a table [{key}], got {kind_of(value)}")
+            table = SECTIONS[key]
+            for sub, subval in value.items():
+                dotted = f"{key}.{sub}"
+                if sub not in table:
+                    raise ScenarioError(where, dotted, "is not a known key"
+                                        + suggest(sub, list(table), prefix=f"{key}."))
+                check_value(where, dotted, table[sub], subval)
+        elif key == "villages":
+            _validate_villages(where, value)
+            if raw.get("synthetic", {}).get("villages"):
+                raise ScenarioError(where, "synthetic.villages", "is set, but this file also "
+                                    "lists [[villages]]; expected one or the other")
+        elif key == "series":
+            _validate_series(where, value)
+        else:
+            home = [s for s, table in SECTIONS.items() if key in table]
+            if home:  # a section's key written at the top level (or after the wrong table)
+                hint = f" (did you mean '{home[0]}.{key}' under [{home[0]}]?)"
+            else:
+                hint = suggest(key, list(TOP) + list(_TABLES))
+            raise ScenarioError(where, key, "is not a known key" + hint)
+
+
+def _validate_villages(where: str, value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ScenarioError(where, "villages", "expected a list of [[villages]] tables")
+    if not value:
+        raise ScenarioError(where, "villages", "expected at least one [[villages]] table")
+    names: set[str] = set()
+    for i, village in enumerate(value):
+        label = f"villages[{i}]"
+        for sub, subval in village.items():
+            if sub not in VILLAGE:
+                raise ScenarioError(where, f"{label}.{sub}", "is not a known key"
+                                    + suggest(sub, list(VILLAGE)))
+            check_value(where, f"{label}.{sub}", VILLAGE[sub], subval)
+        for required in ("name", "households"):
+            if required not in village:
+                raise ScenarioError(where, f"{label}.{required}", "is missing; every village "
+                                    "needs a name and a number of households")
+        if not village["name"].strip():
+            raise ScenarioError(where, f"{label}.name", "expected a non-empty name")
+        if village["name"] in names:
+            raise ScenarioError(where, f"{label}.name",
+                                f"repeats the village name {village['name']!r}")
+        names.add(village["name"])
+
+
+def _validate_series(where: str, value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ScenarioError(where, "series", "expected a table of series")
+    for name, table in value.items():
+        dotted = f"series.{name}"
+        if name not in params.SERIES_NAMES:
+            raise ScenarioError(where, dotted, "is not a known series"
+                                + suggest(name, list(params.SERIES_NAMES)))
+        if not isinstance(table, dict):
+            raise ScenarioError(where, dotted, 'expected a table of "YYYY" = value')
+        for year, v in table.items():
+            if not (isinstance(year, str) and year.isdigit() and len(year) == 4):
+                raise ScenarioError(where, f"{dotted}.{year}", "expected a year written YYYY")
+            if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
+                raise ScenarioError(where, f"{dotted}.{year}",
+                                    f"expected a positive number, got {v!r}")
+
+
+def _merge(merged: dict, raw: dict, origin_of: dict[str, str], where: str) -> None:
+    # A file's own map replaces an inherited one of the other kind.
+    if raw.get("synthetic", {}).get("villages"):
+        merged.pop("villages", None)
+    if "villages" in raw:
+        merged.get("synthetic", {}).pop("villages", None)
+    for key, value in raw.items():
+        if key == "extends":
+            continue
+        if key in SECTIONS or key == "series":
+            target = merged.setdefault(key, {})
+            for sub, subval in value.items():
+                if key == "series":
+                    target.setdefault(sub, {}).update(subval)
+                else:
+                    target[sub] = subval
+                origin_of[f"{key}.{sub}"] = where
+        else:
+            merged[key] = value
+            origin_of[key] = where
+
+
+def toml_value(value: Any) -> str:
+    """A value written as TOML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, float):
+        text = repr(value)
+        return text if ("." in text or "e" in text or "inf" in text or "nan" in text) \
+            else text + ".0"
+    return str(value)
+

@@ -1,0 +1,76 @@
+"""Reading a run's recorded series by name, and what the reports derive from them
+(participation, yearly sums, Taobao-village status).
+
+The engines fill ``RunOutput.metrics`` (per universe, month, village) and
+``RunOutput.panel`` (per universe, year, household); their columns are declared
+in :mod:`taobao_sim.core.records`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.records import BY_NAME, DERIVED, M
+from ..core.run_output import RunOutput
+
+#: AliResearch rule for a Taobao village (2015-2021 wording).
+TAOBAO_VILLAGE_SALES_YUAN = 10_000_000.0
+TAOBAO_VILLAGE_SHOPS = 100
+TAOBAO_VILLAGE_SHOP_SHARE = 0.10
+
+
+def village_index(out: RunOutput, name: str) -> int:
+    return out.village_names.index(name)
+
+
+def series(out: RunOutput, column: str, village: int | None = None) -> np.ndarray:
+    """A time-series column, shape (universes, months); summed over villages if
+    ``village`` is None (participation is then recomputed from the sums)."""
+    if column in DERIVED:
+        top, bottom, _doc = DERIVED[column]
+        return series(out, top, village) / series(out, bottom, village)
+    if column not in BY_NAME:
+        raise KeyError(f"{column!r} is not a recorded series; expected one of "
+                       + ", ".join([*BY_NAME, *DERIVED]))
+    data = out.metrics[:, :, :, M[column.upper()]]
+    return data.sum(axis=2) if village is None else data[:, :, village]
+
+
+def yearly(out: RunOutput, column: str, village: int | None = None,
+           how: str = "sum") -> tuple[np.ndarray, np.ndarray]:
+    """Years and a column per year: summed over its months (``how="sum"``) or its
+    December value (``how="december"``). Shape (universes, years)."""
+    data = series(out, column, village)
+    years = out.months // 12
+    uniq = np.unique(years)
+    if how == "sum":
+        vals = np.stack([data[:, years == y].sum(axis=1) for y in uniq], axis=1)
+    elif how == "december":
+        vals = np.stack([data[:, np.flatnonzero(years == y)[-1]] for y in uniq], axis=1)
+    else:
+        raise ValueError(how)
+    return uniq, vals
+
+
+def taobao_villages(out: RunOutput) -> tuple[np.ndarray, np.ndarray]:
+    """Years and Taobao-village status, bool (universes, years, villages).
+
+    A village qualifies in a year with sales of at least 10 million yuan and at
+    least 100 active shops or shops in at least 10% of households (shops that
+    sold in December). Years not fully simulated are judged on their months.
+    """
+    years = out.months // 12
+    uniq = np.unique(years)
+    sales = out.metrics[:, :, :, M.SALES_YUAN]
+    shops = out.metrics[:, :, :, M.SHOPS]
+    households = out.village_households[None, None, :]
+    status = []
+    for y in uniq:
+        sel = years == y
+        annual = sales[:, sel].sum(axis=1)
+        dec = shops[:, np.flatnonzero(sel)[-1]]
+        ok = (annual >= TAOBAO_VILLAGE_SALES_YUAN) & (
+            (dec >= TAOBAO_VILLAGE_SHOPS) | (dec >= TAOBAO_VILLAGE_SHOP_SHARE * households[0])
+        )
+        status.append(ok)
+    return uniq, np.stack(status, axis=1)

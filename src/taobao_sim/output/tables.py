@@ -1,0 +1,51 @@
+"""The run's tidy tables: the time series (one row per replicate x month x village)
+and the household panel (one row per replicate x year x household), with the
+columns of :mod:`taobao_sim.core.records`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from ..core import dates
+from ..core.records import BY_NAME, DERIVED, HOUSEHOLD_YEAR, TIMESERIES_COLUMNS, M
+from ..core.run_output import RunOutput
+
+
+def timeseries_table(out: RunOutput) -> pa.Table:
+    """Tidy table: one row per replicate x month x village."""
+    U, T, V, _ = out.metrics.shape
+    rep = np.repeat(np.asarray(out.replicate_ids), T * V)
+    month_text = np.array([dates.format_month(int(m)) for m in out.months])
+    cols: dict[str, np.ndarray] = {
+        "replicate": rep.astype(np.int32),
+        "date": np.tile(np.repeat(month_text, V), U),
+        "village": np.tile(np.array(out.village_names), U * T),
+    }
+    flat = out.metrics.reshape(U * T * V, -1)
+    for name in TIMESERIES_COLUMNS:
+        if name in DERIVED:
+            top, bottom, _doc = DERIVED[name]
+            cols[name] = flat[:, M[top.upper()]] / flat[:, M[bottom.upper()]]
+        else:
+            cols[name] = flat[:, M[name.upper()]].astype(BY_NAME[name].dtype)
+    return pa.table(cols)
+
+
+def households_table(out: RunOutput) -> pa.Table | None:
+    """Tidy table: one row per replicate x year x household (None without a panel)."""
+    if out.panel is None:
+        return None
+    U, Y, N, _ = out.panel.shape
+    first_year = dates.year_of(int(out.months[0]))
+    village_of = np.repeat(np.array(out.village_names), out.village_households)
+    cols: dict[str, np.ndarray] = {
+        "replicate": np.repeat(np.asarray(out.replicate_ids, dtype=np.int32), Y * N),
+        "year": np.tile(np.repeat(np.arange(first_year, first_year + Y, dtype=np.int32), N), U),
+        "household": np.tile(np.arange(N, dtype=np.int32), U * Y),
+        "village": np.tile(village_of, U * Y),
+    }
+    flat = out.panel.reshape(U * Y * N, -1)
+    for k, c in enumerate(HOUSEHOLD_YEAR):
+        cols[c.name] = flat[:, k].astype(c.dtype)
+    return pa.table(cols)

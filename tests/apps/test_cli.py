@@ -1,0 +1,224 @@
+"""The taobao-sim command, end to end in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from taobao_sim.apps import cli
+from taobao_sim.figures import run as plots
+
+from ..conftest import MINIMAL, SCENARIOS
+
+DINGLOU = str(SCENARIOS / "dinglou.toml")
+
+
+def run_cli(capsys, *args):
+    code = cli.main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _only_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_run_writes_a_complete_folder(tmp_path, capsys):
+    code, out, err = run_cli(capsys, "run", DINGLOU, "--replicates", "2", "--seed", "5",
+                             "--out", str(tmp_path), "--quiet")
+    assert code == 0, err
+    for target in ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8"):
+        assert target in out
+    runs = list((tmp_path / "dinglou").iterdir())
+    assert len(runs) == 1
+    folder = runs[0]
+    assert folder.name.endswith("-s5")
+    for name in ("manifest.json", "summary.json", "timeseries.parquet", "timeseries.csv",
+                 "households.parquet", "households.csv", "figures/adoption.png",
+                 "figures/poverty.png", "figures/migration.png", "figures/sales.png"):
+        assert (folder / name).is_file(), name
+    summary = json.loads((folder / "summary.json").read_text())
+    assert [r["id"] for r in summary["rows"]] == [f"D{i}" for i in range(1, 9)]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["command"][:2] == ["taobao-sim", "run"]
+    assert len(manifest["replicates"]) == 2
+
+
+def test_run_headline_table_and_no_panel(tmp_path, capsys, write_toml):
+    path = write_toml("mini.toml", MINIMAL)
+    code, out, err = run_cli(capsys, "run", str(path), "--out", str(tmp_path), "--quiet",
+                             "--no-households", "--no-figures", "--threads", "1")
+    assert code == 0, err
+    assert "headline figures" in out
+    folder = next((tmp_path / "mini").iterdir())
+    assert not (folder / "households.csv").exists() and not (folder / "figures").exists()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--replicates", "0"], "expected a number >= 1"),
+    (["--replicates", "two"], "expected a whole number"),
+    (["--seed", "-1"], "expected a number >= 0"),
+    (["--engine", "java"], "invalid choice"),
+    (["--bogus"], "unrecognized arguments"),
+])
+def test_bad_flags(tmp_path, capsys, args, expected):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["run", DINGLOU, "--out", str(tmp_path / "r"), *args])
+    code = info.value.code
+    err = capsys.readouterr().err
+    if code is None:  # pragma: no cover
+        pytest.fail("no exit")
+    assert code == 2
+    assert expected in _only_line(err)
+    assert not (tmp_path / "r").exists()
+
+
+def test_too_many_threads_is_a_clean_error(tmp_path, capsys):
+    code, _out, err = run_cli(capsys, "run", DINGLOU, "--threads", "4096",
+                              "--out", str(tmp_path / "r"))
+    assert code == 2 and "expected 1 to" in _only_line(err)
+    assert not (tmp_path / "r").exists()
+
+
+def test_out_is_a_file(tmp_path, capsys):
+    afile = tmp_path / "taken"
+    afile.write_text("keep me")
+    code, _out, err = run_cli(capsys, "run", DINGLOU, "--out", str(afile))
+    assert code == 2 and "existing file" in _only_line(err)
+    assert afile.read_text() == "keep me"
+    code, _out, err = run_cli(capsys, "run", DINGLOU, "--out", str(afile / "below"))
+    assert code == 2 and "is a file" in _only_line(err)
+
+
+def test_out_not_writable(tmp_path, capsys, monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)  # root may write anywhere
+    code, _out, err = run_cli(capsys, "run", DINGLOU, "--out", str(tmp_path / "r"))
+    assert code == 2 and "not writable" in _only_line(err)
+    assert not (tmp_path / "r").exists()
+
+
+def test_misspelled_key(tmp_path, capsys, write_toml):
+    path = write_toml("typo.toml", MINIMAL.replace("replicates = 2", "replicats = 2"))
+    code, _out, err = run_cli(capsys, "run", str(path), "--out", str(tmp_path / "r"))
+    line = _only_line(err)
+    assert code == 2
+    assert str(path) in line and "'replicats'" in line and "did you mean 'replicates'" in line
+    assert not (tmp_path / "r").exists()
+
+
+def test_missing_scenario(tmp_path, capsys):
+    code, _out, err = run_cli(capsys, "run", str(tmp_path / "none.toml"), "--out",
+                              str(tmp_path / "r"))
+    assert code == 2 and "file not found" in _only_line(err)
+
+
+def test_interrupted_write_leaves_nothing(tmp_path, capsys, monkeypatch):
+    def interrupted(out, folder):
+        (folder / "adoption.png").write_bytes(b"half a picture")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plots, "run_figures", interrupted)
+    code, _out, err = run_cli(capsys, "run", DINGLOU, "--replicates", "1", "--quiet",
+                              "--out", str(tmp_path))
+    assert code == 130 and "nothing was written" in err
+    assert list((tmp_path / "dinglou").iterdir()) == []
+
+
+def test_validate_and_keys(capsys):
+    code, out, _ = run_cli(capsys, "validate", str(SCENARIOS / "daiji.toml"))
+    assert code == 0 and "32 villages" in out and "dinglou.toml" in out
+    code, out, _ = run_cli(capsys, "keys")
+    assert code == 0 and "shops.imitation" in out
+    code, out, _ = run_cli(capsys, "keys", "--markdown")
+    assert out.startswith("# Scenario file reference")
+
+
+def test_help_is_complete(capsys):
+    for args in (["--help"], ["run", "--help"], ["validate", "--help"], ["keys", "--help"]):
+        with pytest.raises(SystemExit) as info:
+            cli.main(args)
+        assert info.value.code == 0
+        assert "usage: taobao-sim" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    text = capsys.readouterr().out
+    for flag in ("--seed", "--replicates", "--out", "--threads", "--engine"):
+        assert flag in text
+
+
+def test_console_script_has_no_traceback(tmp_path, write_toml):
+    path = write_toml("bad.toml", MINIMAL + "[shops]\nimitation = 2.0\n")
+    proc = subprocess.run([sys.executable, "-m", "taobao_sim.apps.cli", "run", str(path), "--out",
+                           str(tmp_path / "r")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "shops.imitation" in _only_line(proc.stderr)
+    assert not (tmp_path / "r").exists()
+
+
+def test_mesa_engine_writes_the_same_folder(tmp_path, capsys):
+    import pyarrow.parquet as pq
+
+    for engine in ("numba", "mesa"):
+        code, _out, err = run_cli(capsys, "run", DINGLOU, "--replicates", "1", "--seed", "3",
+                                  "--engine", engine, "--quiet", "--no-figures",
+                                  "--out", str(tmp_path / engine))
+        assert code == 0, err
+    fast, slow = (next((tmp_path / e / "dinglou").iterdir()) for e in ("numba", "mesa"))
+    for name in ("timeseries.parquet", "households.parquet"):
+        assert pq.read_table(fast / name).equals(pq.read_table(slow / name)), name
+    assert json.loads((slow / "manifest.json").read_text())["engine"] == "mesa"
+    assert (json.loads((fast / "summary.json").read_text())["rows"]
+            == json.loads((slow / "summary.json").read_text())["rows"])
+
+
+def test_calibrate_command(tmp_path, capsys, write_toml):
+    from ..experiments.test_calibrate import SPEC
+
+    spec = write_toml("tiny.toml", SPEC)
+    code, out, err = run_cli(capsys, "calibrate", str(spec), "--out", str(tmp_path),
+                             "--workers", "1", "--quiet")
+    assert code == 0, err
+    assert "tiny calibrated" in out and "shops.imitation" in out and "model runs" in out
+    assert len(list((tmp_path / "calibration" / "tiny").iterdir())) == 1
+    bad = write_toml("bad.toml", SPEC.replace('"shops.imitation"', '"shops.imitaton"'))
+    code, _out, err = run_cli(capsys, "calibrate", str(bad), "--out", str(tmp_path / "x"))
+    assert code == 2 and "did you mean 'shops.imitation'" in _only_line(err)
+    code, _out, err = run_cli(capsys, "calibrate", str(spec), "--out", str(tmp_path),
+                              "--resume")
+    assert code == 2 and "no unfinished calibration" in _only_line(err)
+
+
+def test_sweep_and_analyze_commands(tmp_path, capsys, write_toml):
+    from ..experiments.test_sweep import GRID
+
+    spec = write_toml("tiny.toml", GRID)
+    code, out, err = run_cli(capsys, "sweep", str(spec), "--workers", "0", "--out",
+                             str(tmp_path), "--quiet")
+    assert code == 0, err
+    assert "12 runs" in out
+    folder = next((tmp_path / "sweeps" / "tiny").iterdir())
+    code, out, err = run_cli(capsys, "analyze", str(folder))
+    assert code == 0, err and "participation_end" in out
+    code, _out, err = run_cli(capsys, "sweep", str(spec), "--workers", "0", "--out",
+                              str(tmp_path))
+    assert code == 2 and "already complete" in _only_line(err)
+    code, _out, err = run_cli(capsys, "sweep", str(spec), "--workers", "999", "--out",
+                              str(tmp_path / "n"))
+    assert code == 2 and "--workers 999" in _only_line(err)
+    code, _out, err = run_cli(capsys, "sweep", str(spec), "--scheduler", "tcp://127.0.0.1:9",
+                              "--out", str(tmp_path / "m"))
+    assert code == 2 and "no Dask scheduler answered" in _only_line(err)
+    assert not (tmp_path / "m").exists() and not (tmp_path / "n").exists()
+    bad = write_toml("bad.toml", GRID.replace('kind = "grid"', 'kind = "sobol"\nsamples = 6'))
+    code, _out, err = run_cli(capsys, "sweep", str(bad), "--out", str(tmp_path / "b"))
+    assert code == 2 and "power of two" in _only_line(err)
+    code, _out, err = run_cli(capsys, "analyze", str(tmp_path))
+    assert code == 2 and "not a sweep folder" in _only_line(err)

@@ -1,0 +1,192 @@
+"""Calibration: specs, the simulated-moments distance, resume, and recovering
+known parameters from data the model made itself."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from taobao_sim.core.errors import SpecError
+from taobao_sim.experiments import calibrate as cal
+from taobao_sim.output.targets import TARGETS_BY_ID
+
+from ..conftest import SCENARIOS
+
+SPEC = f"""\
+name = "tiny"
+scenario = "{SCENARIOS / 'dinglou.toml'}"
+replicates = 4
+seed = 3
+[optimizer]
+popsize = 4
+maxiter = 3
+seed = 2
+[uncertainty]
+samples = 40
+box = 0.3
+final_replicates = 6
+[parameters]
+"shops.imitation" = [0.05, 0.8]
+"market.demand_start_yuan_month" = {{ bounds = [5e5, 6e6], log = true }}
+[targets]
+D4 = 1.0
+D6 = 1.0
+"""
+
+
+@pytest.fixture
+def spec_file(write_toml):
+    return write_toml("tiny.toml", SPEC)
+
+
+def test_spec_loads(spec_file):
+    spec = cal.load_spec(spec_file)
+    assert spec.names == ["shops.imitation", "market.demand_start_yuan_month"]
+    assert spec.parameters[1].log and spec.parameters[1].search_bounds == pytest.approx(
+        (np.log10(5e5), np.log10(6e6)))
+    assert spec.weights == {"D4": 1.0, "D6": 1.0}
+    assert spec.scenario.name == "dinglou"
+
+
+IMITATION = '"shops.imitation" = [0.05, 0.8]'
+
+
+@pytest.mark.parametrize("old, new, key, expected", [
+    (IMITATION, '"shops.imitaton" = [0.05, 0.8]', "parameters.shops.imitaton", "did you mean"),
+    (IMITATION, '"shops.imitation" = [0.8, 0.05]', "parameters.shops.imitation", "lower < upper"),
+    (IMITATION, '"shops.imitation" = [0.05, 1.8]', "parameters.shops.imitation",
+     "allowed range"),
+    (IMITATION, '"shops.imitation" = 0.3', "parameters.shops.imitation",
+     "expected [lower, upper]"),
+    ("D4 = 1.0", "D9 = 1.0", "targets.D9", "is not a target"),
+    ("D4 = 1.0", "D4 = -1.0", "targets.D4", "weight >= 0"),
+    ("popsize = 4", "popsize = 1", "optimizer.popsize", "expected 2 to"),
+    ("popsize = 4", "popsiz = 4", "optimizer.popsiz", "did you mean 'popsize'"),
+    ('name = "tiny"', 'name = "tiny"\nreplicates = 0', "replicates", "expected 1 to"),
+])
+def test_bad_specs(write_toml, old, new, key, expected):
+    text = SPEC.replace(old, new)
+    if key == "replicates":
+        text = text.replace("replicates = 4\n", "")
+    path = write_toml("bad.toml", text)
+    with pytest.raises(SpecError) as info:
+        cal.load_spec(path)
+    assert info.value.key == key and expected in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_household_target_cannot_be_weighted(write_toml):
+    with pytest.raises(SpecError, match="no parameter changes"):
+        cal.load_spec(write_toml("b.toml", SPEC + "D1 = 1.0\n"))
+
+
+def test_deviation_is_in_units_of_tolerance():
+    d6, d7, d8 = TARGETS_BY_ID["D6"], TARGETS_BY_ID["D7"], TARGETS_BY_ID["D8"]
+    assert d6.deviation(58.0) == 0.0
+    assert d6.deviation(70.0) == pytest.approx(1.0) and d6.deviation(46.0) == pytest.approx(-1.0)
+    assert d7.deviation(2.4) == pytest.approx(1.0)  # log scale: 0.6-2.4 around 1.2
+    assert d7.deviation(0.6) == pytest.approx(-1.0)
+    assert d8.deviation(500.0) == 0.0 and d8.deviation(100.0) == pytest.approx(1.0)
+    assert d6.deviation(float("nan")) == 10.0
+
+
+def test_common_random_numbers(spec_file):
+    spec = cal.load_spec(spec_file)
+    ev = cal.Evaluator(spec)
+    a = ev(np.array([[0.3, 1.8e6], [0.5, 2.5e6], [0.3, 1.8e6]]))
+    assert np.array_equal(a.stats[0], a.stats[2])  # same candidate, same seeds
+    assert not np.array_equal(a.stats[0], a.stats[1])
+    assert ev.runs == 3 * 4
+    b = cal.Evaluator(spec)(np.array([[0.3, 1.8e6]]))
+    assert np.array_equal(a.stats[0], b.stats[0])  # alone or in a batch
+
+
+def test_calibration_folder(spec_file, tmp_path):
+    result = cal.calibrate(cal.load_spec(spec_file), root=tmp_path)
+    folder = result.folder
+    assert folder.parent.name == "tiny" and not folder.name.startswith(".")
+    for name in ("best.toml", "history.csv", "abc_samples.parquet", "ranges.json",
+                 "summary.json", "report.md", "manifest.json",
+                 "figures/calibration_convergence.png", "figures/calibration_targets.png",
+                 "figures/calibration_ranges.png"):
+        assert (folder / name).is_file(), name
+    assert not (folder / "checkpoint.npz").exists()
+    assert len(result.history) == 3
+    history = [h["best_distance"] for h in result.history]
+    assert all(b <= a for a, b in itertools.pairwise(history))  # elitist
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["model_runs"] == result.runs > 0
+    from taobao_sim import load_scenario
+
+    best = load_scenario(folder / "best.toml")
+    assert best["shops.imitation"] == pytest.approx(result.best["shops.imitation"])
+
+
+def test_resume_after_interrupt(spec_file, tmp_path, monkeypatch):
+    monkeypatch.setattr(cal, "CHUNK_UNIVERSES", 40)  # 10 ABC samples per checkpoint
+    spec = cal.load_spec(spec_file)
+    whole = cal.calibrate(spec, root=tmp_path / "a")
+
+    def stop_in_abc(stage, done, total, best):
+        if stage == "uncertainty" and done == 20:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        cal.calibrate(spec, root=tmp_path / "b", progress=stop_in_abc)
+    assert cal.work_folder(tmp_path / "b", spec).exists()
+    resumed = cal.calibrate(spec, root=tmp_path / "b", resume=True)
+    assert resumed.best == whole.best
+    assert np.array_equal(resumed.sample_stats, whole.sample_stats, equal_nan=True)
+    assert resumed.ranges == whole.ranges
+    assert not cal.work_folder(tmp_path / "b", spec).exists()
+
+
+def test_resume_during_optimisation(spec_file, tmp_path):
+    spec = cal.load_spec(spec_file)
+
+    def stop(stage, done, total, best):
+        if stage == "optimise" and done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        cal.calibrate(spec, root=tmp_path, progress=stop)
+    result = cal.calibrate(spec, root=tmp_path, resume=True)
+    assert len(result.history) == spec.maxiter
+    assert result.history[0]["generation"] == 1  # the first generation was kept
+
+
+def test_resume_needs_something_to_resume(spec_file, tmp_path):
+    from taobao_sim.core.errors import UsageError
+
+    with pytest.raises(UsageError, match="no unfinished calibration"):
+        cal.calibrate(cal.load_spec(spec_file), root=tmp_path, resume=True)
+
+
+def test_recovers_known_parameters(write_toml, tmp_path):
+    """Data made by the model at known parameters; the calibration's ranges of
+    parameters consistent with every target must contain the truth."""
+    truth = {"shops.imitation": 0.3, "market.demand_start_yuan_month": 1.8e6}
+    spec = cal.load_spec(write_toml("r0.toml", SPEC))
+    ev = cal.Evaluator(spec)
+    observed = ev(np.array([[truth[n] for n in spec.names]])).stats[0]
+    stat = {t.id: observed[k] for k, t in enumerate(spec.targets)}
+    targets = "\n".join([
+        f"D4 = {{ weight = 1.0, center = {stat['D4']}, lower = {stat['D4'] - 0.02}, "
+        f"upper = {stat['D4'] + 0.02} }}",
+        f"D6 = {{ weight = 1.0, center = {stat['D6']}, lower = {0.9 * stat['D6']}, "
+        f"upper = {1.1 * stat['D6']} }}",
+        f"D7 = {{ weight = 1.0, center = {stat['D7']}, lower = {0.8 * stat['D7']}, "
+        f"upper = {1.25 * stat['D7']} }}",
+    ])
+    text = SPEC.split("[targets]")[0] + "[targets]\n" + targets + "\n"
+    text = text.replace("maxiter = 3", "maxiter = 8").replace("samples = 40", "samples = 160")
+    spec = cal.load_spec(write_toml("recover.toml", text))
+    result = cal.calibrate(spec, root=tmp_path)
+    for row in result.ranges:
+        assert row["low"] is not None, row
+        assert row["low"] <= truth[row["name"]] <= row["high"], row
+    # the fit itself meets the pseudo-observed targets
+    assert result.best_distance < 3.0
