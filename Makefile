@@ -11,7 +11,7 @@ help:
 	@echo "make test   - set up .venv with the test tools and run the tests"
 	@echo "make test-slow - the long tests (full Daiji on both engines, ...)"
 	@echo "make lint   - ruff check"
-	@echo "make docs   - regenerate docs/SCENARIO.md from the parameter table"
+	@echo "make docs   - regenerate docs/SCENARIO.md and the generated tables of docs/ODD.md"
 	@echo "make bench  - benchmarks, writes benchmarks/results.json (QUICK=1: under a minute)"
 	@echo "make calibrate - calibrate Dinglou (a few minutes); report in docs/CALIBRATION.md"
 	@echo "make results - regenerate the README's figures in results/figures/"
@@ -56,7 +56,7 @@ golden: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.golden.cases
 
 docs: $(VENV)/.installed
-	$(BIN)/taobao-sim keys --markdown > docs/SCENARIO.md
+	$(BIN)/python -m taobao_sim.apps.docs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info

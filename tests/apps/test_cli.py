@@ -33,18 +33,20 @@ def test_run_writes_a_complete_folder(tmp_path, capsys):
     code, out, err = run_cli(capsys, "run", DINGLOU, "--replicates", "2", "--seed", "5",
                              "--out", str(tmp_path), "--quiet")
     assert code == 0, err
-    for target in ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8"):
+    ids = [f"D{i}" for i in range(1, 10)] + ["D5b", "P2", "P3", "P4"]
+    for target in ids:
         assert target in out
     runs = list((tmp_path / "dinglou").iterdir())
     assert len(runs) == 1
     folder = runs[0]
     assert folder.name.endswith("-s5")
     for name in ("manifest.json", "summary.json", "timeseries.parquet", "timeseries.csv",
-                 "households.parquet", "households.csv", "figures/adoption.png",
+                 "households.parquet", "households.csv", "counterfactual_timeseries.csv",
+                 "figures/adoption.png",
                  "figures/poverty.png", "figures/migration.png", "figures/sales.png"):
         assert (folder / name).is_file(), name
     summary = json.loads((folder / "summary.json").read_text())
-    assert [r["id"] for r in summary["rows"]] == [f"D{i}" for i in range(1, 9)]
+    assert sorted(r["id"] for r in summary["rows"]) == sorted(ids)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["command"][:2] == ["taobao-sim", "run"]
     assert len(manifest["replicates"]) == 2

@@ -29,4 +29,4 @@ def test_every_key_is_documented():
 def test_reference_page_is_current():
     page = (ROOT / "docs" / "SCENARIO.md").read_text(encoding="utf-8")
     assert page.strip() == params.reference_markdown().strip(), (
-        "docs/SCENARIO.md is out of date: run `taobao-sim keys --markdown > docs/SCENARIO.md`")
+        "docs/SCENARIO.md is out of date: run `make docs`")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from taobao_sim import simulate
-from taobao_sim.core.records import VILLAGE_MONTH
+from taobao_sim.core.records import VILLAGE_MONTH, M
 from taobao_sim.engines.mesa import Household, TaobaoModel, simulate_mesa
 from taobao_sim.output import tables
 
@@ -35,10 +35,10 @@ def _identical(fast, slow):
 
 @pytest.fixture(scope="module")
 def mini_township(daiji):
-    """Daiji's 32 villages at a tenth of their size, with selling possible in all
-    of them: every cross-village path of the model in a few seconds per run."""
-    villages = tuple(dataclasses.replace(v, households=max(8, v.households // 10),
-                                         discovery_multiplier=1.0)
+    """Daiji's 32 villages at a tenth of their size, with selling discovered often in
+    all of them: every cross-village path of the model (weak ties, commuting, the
+    shared market) in a few seconds per run."""
+    villages = tuple(dataclasses.replace(v, households=max(8, v.households // 10))
                      for v in daiji.villages)
     return dataclasses.replace(daiji, villages=villages).replace(
         {"shops.discovery_rate": 0.01})
@@ -71,7 +71,8 @@ def test_dinglou_same_trajectory_in_both_engines(dinglou, dinglou_mesa, threads)
 @pytest.mark.parametrize("threads", [1, 2])
 def test_township_same_trajectory_in_both_engines(mini_township, township_mesa, threads):
     fast = _fast(mini_township, 4, threads)
-    assert (fast.metrics[:, -1, :, 2] > 0).sum() > 20  # many villages sell
+    assert (fast.metrics[:, -1, :, M.SELLERS] > 0).sum() > 20  # many villages sell
+    assert fast.metrics[..., M.COMMUTERS_IN].sum() > 0  # and hire from each other
     _identical(fast, township_mesa)
 
 
@@ -95,9 +96,9 @@ def test_agents_are_households_with_readable_state():
     assert h.home == h.workers - h.away and h.shop == "none"
     assert len(h.neighbours) == 6 and h not in h.neighbours
     assert h.village.name == "Dinglou"
-    for _ in range(36):
+    for _ in range(60):
         model.step()
-    assert model.date == "2011-12" and model.steps == 36
+    assert model.date == "2013-12" and model.steps == 60
     people = sum(x.members for x in model.households)
     assert people == sum(x.members - x.away for x in model.households) + \
         sum(x.away for x in model.households)
@@ -138,8 +139,9 @@ def test_datacollector(dinglou):
     for _ in range(24):
         model.step()
     frame = model.datacollector.get_model_vars_dataframe()
-    assert list(frame.columns) == ["date", "participation", "shops", "sales_yuan", "poor",
-                                   "migrants", "returns"]
+    assert list(frame.columns) == ["date", "participation", "sellers", "shops", "firms",
+                                   "industry_workers", "sales_yuan", "poor", "migrants",
+                                   "returns"]
     assert len(frame) == 24 and frame["date"].iloc[-1] == "2010-12"
     assert ((frame["participation"] >= 0) & (frame["participation"] <= 1)).all()
     agents = model.datacollector.get_agent_vars_dataframe()

@@ -9,7 +9,13 @@ import pytest
 
 from taobao_sim import metrics
 from taobao_sim.core.records import H, M
-from taobao_sim.output.targets import dinglou_targets, headline_figures, target_table
+from taobao_sim.output.targets import (
+    Runs,
+    dinglou_targets,
+    headline_figures,
+    target_table,
+    township_targets,
+)
 
 
 @pytest.fixture
@@ -17,13 +23,14 @@ def run(dinglou_run):
     out = copy.deepcopy(dinglou_run)
     out.metrics[:] = 0.0
     out.metrics[..., M.HOUSEHOLDS] = 330
+    out.metrics[..., M.PEOPLE] = 1100
     out.panel[:] = 0.0
     out.first_open[:] = -1
     return out
 
 
-def _rows(out):
-    return {r.id: r for r in dinglou_targets(out)}
+def _rows(out, counterfactual=None):
+    return {r.id: r for r in dinglou_targets(Runs(out, counterfactual))}
 
 
 def _month(out, year, month):
@@ -52,14 +59,53 @@ def test_d4_engaged_in_december_2018(run):
     assert not _rows(run)["D4"].met
 
 
-def test_d5_poverty_exit(run):
-    for year in (2009, 2010, 2011):
-        run.metrics[:, _month(run, year, 12), 0, M.POOR] = 40
-    assert _rows(run)["D5"].mean == 1.0 and _rows(run)["D5"].met
-    run.metrics[1, _month(run, 2017, 12), 0, M.POOR] = 1  # one poor household in 2017
-    assert _rows(run)["D5"].mean == pytest.approx(2 / 3) and not _rows(run)["D5"].met
-    run.metrics[:, :, 0, M.POOR] = 0  # never poor: the story is not told either
+def _poor(out, year, households, people=None):
+    t = _month(out, year, 12)
+    out.metrics[:, t, 0, M.POOR] = households
+    out.metrics[:, t, 0, M.POOR_PEOPLE] = households * 3 if people is None else people
+
+
+def test_d5_exit_by_the_official_rule(run):
+    # incidence 40*3/1100 = 11% until 2014, 1.6% (under 2%) from 2015 on
+    for year in range(2009, 2015):
+        _poor(run, year, 40)
+    for year in (2015, 2016):
+        _poor(run, year, 6)
+    rows = _rows(run)
+    assert rows["D5"].mean == 1.0 and rows["D5"].met
+    assert rows["D5b"].mean == 1.0 and rows["D5b"].met
+    _poor(run, 2015, 8)  # 24/1100 = 2.2%: the exit moves to 2016, still in time
+    assert _rows(run)["D5"].met
+    _poor(run, 2016, 8)  # 2017 is too late
     assert _rows(run)["D5"].mean == 0.0
+
+
+def test_d5_too_early_or_without_early_poverty(run):
+    for year in range(2009, 2013):
+        _poor(run, year, 40)
+    assert _rows(run)["D5"].mean == 0.0  # exits in 2013
+    run.metrics[:, :, 0, M.POOR] = 0
+    run.metrics[:, :, 0, M.POOR_PEOPLE] = 0
+    assert _rows(run)["D5"].mean == 0.0  # never poor: the story is not told either
+
+
+def test_d5b_one_poor_household_in_2017(run):
+    run.metrics[1, _month(run, 2017, 12), 0, M.POOR] = 1
+    run.metrics[1, _month(run, 2017, 12), 0, M.POOR_PEOPLE] = 2  # 0.2%: still exited
+    rows = _rows(run)
+    assert rows["D5b"].mean == pytest.approx(2 / 3) and not rows["D5b"].met
+
+
+def test_d9_needs_the_counterfactual_to_stay_poor(run):
+    alone = _rows(run)["D9"]  # not computed without a counterfactual, so not met
+    assert alone.n == 0 and not alone.met and "not computed" in alone.detail
+    cf = copy.deepcopy(run)
+    for year in range(2009, 2017):
+        _poor(cf, year, 40)
+    rows = _rows(run, cf)
+    assert rows["D9"].mean == 1.0 and rows["D9"].met
+    _poor(cf, 2016, 5)  # 15/1100 = 1.4%: the village would have exited anyway
+    assert _rows(run, cf)["D9"].mean == 0.0
 
 
 def test_d6_sales_in_dollars(run):
@@ -87,6 +133,43 @@ def test_d8_returns_since_2014(run):
     assert _rows(run)["D8"].met
 
 
+def test_p2_engaged_swing(run):
+    years = run.months // 12
+    run.metrics[:, years >= 2016, 0, M.ENGAGED] = 290
+    assert _rows(run)["P2"].mean == 0.0 and _rows(run)["P2"].met
+    run.metrics[:, _month(run, 2017, 6), 0, M.ENGAGED] = 270  # 20/330 = 0.061
+    assert _rows(run)["P2"].mean == pytest.approx(20 / 330) and not _rows(run)["P2"].met
+
+
+def test_p3_vacancies_over_industry_workers(run):
+    t = _month(run, 2018, 12)
+    run.metrics[:, t, 0, M.INDUSTRY_WORKERS] = 500
+    run.metrics[:, t, 0, M.VACANCIES] = 45
+    assert _rows(run)["P3"].mean == pytest.approx(0.09) and _rows(run)["P3"].met
+    run.metrics[:, t, 0, M.VACANCIES] = 51
+    assert not _rows(run)["P3"].met
+
+
+def test_p4_share_of_national_demand(run):
+    sel = (run.months // 12) == 2018
+    run.metrics[:, sel, 0, M.SALES_YUAN] = 1e6
+    run.metrics[:, sel, 0, M.MARKET_DEMAND_YUAN] = 2e7
+    assert _rows(run)["P4"].mean == pytest.approx(0.05) and _rows(run)["P4"].met
+    run.metrics[:, sel, 0, M.MARKET_DEMAND_YUAN] = 5e6
+    assert not _rows(run)["P4"].met
+
+
+def test_township_rows_and_p1(run):
+    sel = (run.months >= 2016 * 12) & (run.months < 2019 * 12)
+    run.metrics[:, sel, 0, M.SALES_YUAN] = 9e6
+    run.metrics[:, sel, 0, M.INDUSTRY_WORKERS] = 1000
+    rows = {r.id: r for r in township_targets(Runs(run, township=run))}
+    assert set(rows) == {"T1 D2", "T1 D4", "T1 D6", "P1"}
+    assert rows["P1"].mean == pytest.approx(9000) and rows["P1"].met
+    run.metrics[:, sel, 0, M.INDUSTRY_WORKERS] = 100  # 90,000 yuan a worker-month
+    assert not {r.id: r for r in township_targets(Runs(run, township=run))}["P1"].met
+
+
 def test_d1_household_count(run):
     assert _rows(run)["D1"].met
     run.metrics[..., M.HOUSEHOLDS] = 331
@@ -111,4 +194,5 @@ def test_headline_table_for_scenarios_without_targets(daiji_run):
     assert rows["households"].mean == 13823
     assert all(r.met is None for r in rows.values())
     assert 0 <= rows["participation"].mean <= 1
-    assert target_table(daiji_run)[0].id == "households"
+    table = [r.id for r in target_table(daiji_run)]
+    assert table[:4] == ["T1 D2", "T1 D4", "T1 D6", "P1"] and "households" in table

@@ -137,7 +137,7 @@ def network_figure(sim: Snapshot, village: int = 0):
             if lo <= j < hi:
                 segs.append([xy[i], xy[j - lo]])
     state = np.where(hh["shop_state"] == ACTIVE, "shop",
-                     np.where(hh["employed"] > 0, "employed",
+                     np.where(hh["jobs"] + hh["commuters"] + hh["homeworkers"] > 0, "employed",
                               np.where(hh["workers"] == hh["away"], "away", "home")))
     fig = Figure(figsize=(4.6, 4.8), dpi=90)
     ax = fig.subplots()
@@ -196,7 +196,7 @@ def series_figure(sim: Snapshot, dinglou_marks: bool):
     if sim.t:
         ax.plot(x, sim.series(M.ENGAGED) / hh, color=COLOURS["employed"],
                 label="engaged in the trade")
-        ax.plot(x, sim.series(M.SHOPS) / hh, color=COLOURS["shop"], label="running a shop")
+        ax.plot(x, sim.series(M.SELLERS) / hh, color=COLOURS["shop"], label="running a shop")
     if dinglou_marks:
         d4 = TARGETS_BY_ID["D4"]
         ax.errorbar([2018.96], [d4.center], yerr=[[d4.center - d4.lower], [d4.upper - d4.center]],
@@ -320,7 +320,7 @@ def Page():  # noqa: N802  (Solara looks for a component named Page)
         if m is not None:
             hh = m[:, M.HOUSEHOLDS].sum()
             solara.Text(f"engaged {m[:, M.ENGAGED].sum() / hh:.0%} · shops "
-                        f"{int(m[:, M.SHOPS].sum())} · poor households "
+                        f"{int(m[:, M.SELLERS].sum())} · poor households "
                         f"{int(m[:, M.POOR].sum())} · people away "
                         f"{int(m[:, M.MIGRANTS].sum())}", classes=["status-line"])
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):

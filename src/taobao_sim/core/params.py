@@ -15,7 +15,7 @@ from enum import IntEnum
 from typing import Any
 
 #: Sections whose numeric keys form the per-scenario parameter vector.
-KERNEL_SECTIONS = ("market", "shops", "labour", "migration", "income", "policy")
+KERNEL_SECTIONS = ("market", "shops", "production", "labour", "migration", "income", "policy")
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,8 @@ TOP_LEVEL: tuple[Param, ...] = (
     _P("", "replicates", "int", 20, "runs", 1, 100_000,
        "Number of replicates (independent stochastic runs) in an ensemble."),
     _P("", "targets", "str", "none", "", None, None,
-       "Which calibration targets apply: \"dinglou\" (TARGETS D1-D8) or \"none\"."),
+       "Which targets the run reports: \"dinglou\" (D1-D9 and P2-P4 for the focus village), "
+       "\"daiji\" (T1 and P1 for the focus village inside its township) or \"none\"."),
     _P("", "focus_village", "str", "", "", None, None,
        "Village whose figures the target table reports; defaults to the first village."),
 )
@@ -95,10 +96,34 @@ WORLD: tuple[Param, ...] = (
        "Mean number of weak ties from a household to households of other villages."),
     _P("world", "tie_distance_km", "float", 2.0, "km", 0.01, 1000.0,
        "Distance over which the chance of a tie between villages falls by a factor e."),
-    _P("world", "members_mean", "float", 3.4, "people per household", 1.0, 8.0,
-       "Mean household size (1 + Poisson(mean - 1), at most 10)."),
+    _P("world", "members_mean", "float", 3.75, "people per household", 1.0, 8.0,
+       "Mean size of households with a working-age member (1 + Poisson(mean - 1), at "
+       "most 10). With elderly-only households of 1.5 people, 3.75 gives Dinglou's "
+       "3.4 people per household overall (about 1,100 residents in about 300 "
+       "households, Xinhua 2015)."),
     _P("world", "working_age_share", "float", 0.6, "share", 0.0, 1.0,
-       "Chance that each member beyond the first is of working age; the first always is."),
+       "Chance that each member beyond the first of such a household is of working age; "
+       "the first always is."),
+    _P("world", "elderly_share", "float", 0.5, "share", 0.0, 1.0,
+       "Share of the members not of working age who are elderly (the rest are children); "
+       "the elderly can take piece-work at home."),
+    _P("world", "elderly_able_share", "float", 0.5, "share", 0.0, 1.0,
+       "Share of the elderly able to take piece-work at home (health, eyesight); the "
+       "others are dependants, like children. Assumed: in rural China about half of "
+       "people over 60 still work, until ill health stops them (Giles, Wang and Cai "
+       "2012; Henry, Fraga and Tang 2018, ILO Research Department WP 40)."),
+    _P("world", "elderly_only_share", "float", 0.15, "share of households", 0.0, 1.0,
+       "Share of households made only of one or two elderly people, with no working-age "
+       "member. Assumed from the 2010 census: one- and two-person households of "
+       "left-behind elderly are the commonest small households of rural China "
+       "(single-person households were 13.7% of all households, in rural areas mostly "
+       "elderly: Wang Yuesheng, Journal of Chinese Sociology 2015; Zeng and Wang, China "
+       "Population and Development Studies 2018)."),
+    _P("world", "head_age_mean", "float", 45.0, "years", 18.0, 90.0,
+       "Mean age of the heads of households with a working-age member, at the start "
+       "(normal across households, 20 to 65)."),
+    _P("world", "head_age_sd", "float", 10.0, "years", 0.0, 40.0,
+       "Spread of the age of household heads."),
     _P("world", "initial_migrant_share", "float", 0.75, "share", 0.0, 1.0,
        "Share of working-age members away in the city at the start."),
     _P("world", "capital_median_yuan", "float", 1500.0, "yuan per household", 0.0, 1e7,
@@ -109,6 +134,9 @@ WORLD: tuple[Param, ...] = (
        "Mean e-commerce skill at the start (Beta distribution across households)."),
     _P("world", "skill_concentration", "float", 8.0, "", 0.1, 1000.0,
        "Concentration of the Beta distribution of skill (higher: less spread)."),
+    _P("world", "ability_sigma", "float", 0.7, "log units", 0.0, 3.0,
+       "Spread of business ability across households (lognormal factor with median 1): "
+       "the size a household's shop can grow to scales with it."),
     _P("world", "land_sigma", "float", 0.35, "log units", 0.0, 3.0,
        "Spread of farm income across households (lognormal factor with mean 1)."),
 )
@@ -122,8 +150,10 @@ SYNTHETIC: tuple[Param, ...] = (
     _P("synthetic", "spacing_km", "float", 2.0, "km", 0.01, 1000.0,
        "Distance between neighbouring synthetic villages on the grid."),
     _P("synthetic", "seed_villages", "int", 0, "villages", 0, 10_000_000,
-       "Only the first this many synthetic villages can start selling without seeing a "
-       "seller (discovery_multiplier 1, the rest 0); 0: all of them can."),
+       "The first this many synthetic villages have an industry base "
+       "(synthetic.industry_base); 0: all of them."),
+    _P("synthetic", "industry_base", "float", 0.0, "share of households", 0.0, 1.0,
+       "Industry base of the seed villages (see villages.industry_base)."),
     _P("synthetic", "internet_from", "month", "", "month", None, None,
        "First month the synthetic villages can sell online; defaults to the scenario start."),
 )
@@ -137,56 +167,79 @@ VILLAGE: tuple[Param, ...] = (
     _P("villages", "internet_from", "month", "", "month", None, None,
        "First month households can sell online (broadband or a computer within reach); "
        "defaults to the scenario start."),
-    _P("villages", "discovery_multiplier", "float", 1.0, "", 0.0, 1000.0,
-       "Multiplies shops.discovery_rate in this village (0: nobody starts selling "
-       "without seeing a seller)."),
+    _P("villages", "industry_base", "float", 0.0, "share of households", 0.0, 1.0,
+       "Share of households that already made the product before online selling (e.g. "
+       "Dinglou's photo-studio costume makers since the 1990s): they know the craft, so "
+       "their chance of starting to sell on their own is shops.base_discovery_factor "
+       "times higher and their skill starts at least at world.skill_mean."),
+    _P("villages", "category", "str", "costumes", "", None, None,
+       "The product category the village's sellers sell; its national online demand is "
+       "the series demand_<category>_yuan_year."),
 )
 
 # Keys of the per-scenario parameter vector, in the order the engines read them.
 KERNEL_PARAMS: tuple[Param, ...] = (
     # market -------------------------------------------------------------
-    _P("market", "demand_start_yuan_month", "float", 2834000.0, "yuan per month", 0.0, 1e12,
-       "National online demand for the product that the simulated sellers compete for, "
-       "at the start date (before seasons)."),
-    _P("market", "demand_growth_per_year", "float", 0.5, "per year", 0.0, 5.0,
-       "Logistic growth rate of that demand."),
-    _P("market", "demand_max_multiple", "float", 133.5, "x start", 1.0, 1e6,
-       "Level at which demand saturates, as a multiple of its start."),
+    _P("market", "demand_scale", "float", 1.0, "x series", 0.0, 1e6,
+       "Multiplies the national online demand series of every category "
+       "(demand_<category>_yuan_year)."),
     _P("market", "season_amplitude", "float", 0.35, "share", 0.0, 0.95,
        "Strength of the seasons (peaks before Children's Day 1 June, Halloween and "
        "New Year performances; trough in late summer)."),
-    _P("market", "outside_reputation", "float", 1000.0, "reputation units", 0.0, 1e12,
-       "Reputation of all other sellers of the product nationwide at the start, in units "
-       "of a new shop's reputation; the simulated shops share demand with them."),
-    _P("market", "outside_growth_per_year", "float", 0.2, "per year", -0.5, 5.0,
-       "Growth rate of the outside sellers' reputation."),
-    _P("market", "margin_max", "float", 0.40, "share of sales", 0.0, 1.0,
-       "Gross margin (price less goods) while the simulated shops are a small part of "
-       "the market."),
-    _P("market", "margin_min", "float", 0.20, "share of sales", 0.0, 1.0,
-       "Gross margin when the simulated shops are the whole market (price competition)."),
-    _P("market", "cluster_saving", "float", 0.05, "share of sales", 0.0, 1.0,
-       "Cost saving from local suppliers and workshops once a village has many shops."),
-    _P("market", "cluster_scale_shops", "float", 40.0, "shops", 0.1, 1e7,
-       "Number of shops in the village at which the cluster saving reaches 63% of its "
+    _P("market", "outside_reputation", "float", 4000.0, "reputation units", 1e-6, 1e12,
+       "Reputation of all sellers of a category nationwide at the start, in units of a new "
+       "shop's reputation: a shop's share of national demand is its reputation over this."),
+    _P("market", "outside_growth_per_year", "float", 0.25, "per year", -0.5, 5.0,
+       "Growth rate of that national reputation (more and better sellers nationwide)."),
+    _P("market", "max_share", "float", 0.8, "share", 0.01, 1.0,
+       "Most of a category's national demand the simulated sellers can take together; "
+       "beyond it their orders are scaled down (the market saturates)."),
+    _P("market", "goods_share_min", "float", 0.55, "share of sales", 0.0, 1.0,
+       "Cost of the goods a shop sells, at outside prices, per yuan of sales, while few "
+       "households of its village sell."),
+    _P("market", "goods_share_max", "float", 0.68, "share of sales", 0.0, 1.0,
+       "The same when very many households of the village sell the same goods (price "
+       "competition among neighbours)."),
+    _P("market", "competition_sellers", "float", 100.0, "sellers", 0.1, 1e7,
+       "Sellers in a village at which the goods share is halfway between its minimum and "
        "maximum."),
+    _P("market", "platform_fee_share", "float", 0.04, "share of sales", 0.0, 1.0,
+       "Platform commission and advertising, per yuan of sales."),
     _P("market", "courier_rate_max", "float", 0.12, "share of sales", 0.0, 1.0,
        "Courier cost per yuan of sales when the village ships little."),
-    _P("market", "courier_rate_min", "float", 0.04, "share of sales", 0.0, 1.0,
+    _P("market", "courier_rate_min", "float", 0.05, "share of sales", 0.0, 1.0,
        "Courier cost per yuan of sales at large parcel volumes."),
     _P("market", "courier_volume_scale_yuan", "float", 2e6, "yuan per month", 1.0, 1e12,
        "Village monthly sales at which the courier rate has fallen 63% of the way to "
        "its minimum."),
+    _P("market", "local_price", "float", 0.88, "x outside price", 0.0, 1.0,
+       "Price of goods made in the village, as a share of what the same goods cost from "
+       "outside suppliers (no transport and wholesale margin)."),
+    _P("market", "material_share", "float", 0.5, "share of goods value", 0.0, 1.0,
+       "Fabric and accessories bought from outside, per yuan of goods (at outside prices) "
+       "made in the village."),
     # shops --------------------------------------------------------------
-    _P("shops", "discovery_rate", "float", 0.001305, "per household per month", 0.0, 1.0,
-       "Chance a household with a member at home and internet access decides to start "
+    _P("shops", "discovery_rate", "float", 0.0002, "per household per month", 0.0, 1.0,
+       "Chance a household with a member at home and internet access decides to consider "
        "selling without any seller among its ties (independent discovery)."),
-    _P("shops", "imitation", "float", 0.6282, "per month", 0.0, 1.0,
-       "Chance a household decides to consider selling in a month when all of its ties "
-       "sell (scaled by the share of ties that sell)."),
-    _P("shops", "entry_beta", "float", 1.5, "per 1000 yuan per month", 0.0, 100.0,
+    _P("shops", "base_discovery_factor", "float", 20.0, "x", 0.0, 1e6,
+       "How many times likelier a household that already made the product (industry base) "
+       "is to discover online selling on its own."),
+    _P("shops", "imitation", "float", 0.3, "per month", 0.0, 1.0,
+       "Chance a household considers selling in a month when all of its ties sell (scaled "
+       "by the share of ties that sell)."),
+    _P("shops", "work_exposure", "float", 0.02, "per month", 0.0, 1.0,
+       "Chance a household with a member working in the industry (job, commuting or "
+       "piece-work) considers selling in a month: it sees the trade from inside."),
+    _P("shops", "entry_beta", "float", 1.0, "per 1000 yuan per month", 0.0, 100.0,
        "Sensitivity of the start-up decision to the profit a household expects over its "
        "outside option (logit)."),
+    _P("shops", "age_effect", "float", 0.3, "logit per 10 years", 0.0, 10.0,
+       "Rise of the logit of starting a shop per 10 years the household head is younger "
+       "than 45 (younger heads start more often; World Bank WP 198, 2019)."),
+    _P("shops", "returnee_effect", "float", 0.5, "logit", 0.0, 10.0,
+       "Rise of the logit of starting a shop for a household with a member back from "
+       "the city (urban work experience)."),
     _P("shops", "prior_profit_yuan_month", "float", 1200.0, "yuan per month", 0.0, 1e7,
        "Profit a household expects from a shop when none of its ties sells."),
     _P("shops", "startup_cost_yuan", "float", 3000.0, "yuan", 0.0, 1e8,
@@ -195,61 +248,124 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        "Months from the decision to sell to the first sales (learning, stock, listing); "
        "1 means selling from the next month."),
     _P("shops", "fixed_cost_yuan_month", "float", 250.0, "yuan per month", 0.0, 1e8,
-       "Running cost of an active shop (platform fees, connection, electricity)."),
+       "Running cost of an active shop (connection, electricity, software)."),
     _P("shops", "initial_reputation", "float", 1.0, "reputation units", 1e-6, 1e6,
        "Reputation of a new shop (the unit of reputation)."),
-    _P("shops", "reputation_growth", "float", 0.1, "per month", 0.0, 2.0,
-       "Monthly growth rate of a shop's reputation while far below its capacity."),
-    _P("shops", "reputation_capacity", "float", 362.8, "reputation units", 1e-3, 1e9,
-       "Reputation a shop with skill 1 grows towards (logistic growth)."),
-    _P("shops", "capacity_skill_elasticity", "float", 4.361, "", 0.0, 10.0,
-       "Capacity is reputation_capacity * skill ** this."),
+    _P("shops", "reputation_growth", "float", 0.08, "per month", 0.0, 2.0,
+       "Monthly growth rate of a shop's reputation while far below its capacity and "
+       "serving its orders."),
+    _P("shops", "reputation_capacity", "float", 300.0, "reputation units", 1e-3, 1e9,
+       "Reputation a shop of median ability and skill 1 grows towards (logistic growth)."),
+    _P("shops", "capacity_skill_elasticity", "float", 1.0, "", 0.0, 10.0,
+       "Capacity is reputation_capacity * ability * skill ** this."),
     _P("shops", "reputation_noise", "float", 0.06, "log units per month", 0.0, 2.0,
        "Month-to-month luck in reputation (sigma of a lognormal factor with mean 1)."),
     _P("shops", "max_loss_months", "int", 6, "months", 1, 120,
        "A shop closes after this many months of losses in a row."),
-    _P("shops", "sales_per_worker_yuan_month", "float", 99700.0, "yuan per worker-month",
+    _P("shops", "sales_per_seller_yuan_month", "float", 150000.0, "yuan per worker-month",
        1.0, 1e9,
-       "Monthly sales one worker handles (sewing, packing, service); a shop staffs "
-       "itself from its members at home first and hires the rest in the village."),
+       "Sales one person handles in a month on the selling side (listing, photos, customer "
+       "service, packing). A shop staffs itself from its members at home, then hires or "
+       "outsources."),
+    _P("shops", "service_cost_ratio", "float", 1.3, "x migrant wage", 0.0, 100.0,
+       "What e-commerce service providers charge for a worker-month of selling-side work "
+       "(customer service, packing, shipping), as a multiple of the migrant wage: shops hire "
+       "their own staff only while the village wage is lower, and outsource the rest."),
+    _P("shops", "stock_buffer", "float", 0.3, "share", 0.0, 10.0,
+       "Goods a shop has ready beyond its averaged orders: orders above (1 + this) times "
+       "that average cannot be served and go to other sellers."),
+    _P("shops", "reputation_per_store", "float", 60.0, "reputation units", 1e-3, 1e9,
+       "A household runs one more online store for each this much reputation."),
+    _P("shops", "max_stores", "int", 5, "stores", 1, 100,
+       "Most online stores one household runs."),
+    _P("shops", "order_smoothing_months", "float", 6.0, "months", 1.0, 120.0,
+       "Time scale over which a shop averages its orders when deciding how many goods to "
+       "have ready and how many people to employ (it does not hire and fire with the "
+       "seasons)."),
     _P("shops", "skill_learning", "float", 0.02, "per month", 0.0, 1.0,
-       "Share of the gap to full skill closed each month by running a shop."),
+       "Share of the gap to full skill closed each month by running a shop or working in "
+       "the industry."),
     _P("shops", "skill_spillover", "float", 0.01, "per month", 0.0, 1.0,
        "Share of the gap to full skill closed each month by watching ties sell "
        "(scaled by the share of ties that sell)."),
+    # production -----------------------------------------------------------
+    _P("production", "goods_per_worker_ratio", "float", 2.5, "x migrant wage", 0.0, 1000.0,
+       "Goods (valued at outside prices) one worker in a workshop or factory makes in a "
+       "month (cutting, sewing, embroidery, finishing), as a multiple of the migrant wage: "
+       "the price of the goods follows what labour costs where they are made."),
+    _P("production", "homework_share", "float", 0.25, "x a full-time worker", 0.0, 1.0,
+       "Output of a member doing piece-work at home (sewing, trimming, packing), as a share "
+       "of a full-time worker's."),
+    _P("production", "homework_entry", "float", 0.1, "per month", 0.0, 1.0,
+       "Share of the piece-work a village's goods shortage opens (the home workers it "
+       "would take to make the goods short locally) taken up in a month by its members at "
+       "home without other work (working age or elderly)."),
+    _P("production", "homework_exit", "float", 0.02, "per home worker per month", 0.0, 1.0,
+       "Chance a home worker stops in a month (a slack month pays less but does not "
+       "end piece-work)."),
+    _P("production", "poor_priority", "float", 5.0, "x", 1.0, 1e6,
+       "From policy.targeting_from, how many times likelier a member of a registered poor "
+       "household is to take up piece-work, and less likely to give it up."),
+    _P("production", "firm_entry_rate", "float", 0.05, "per month", 0.0, 1.0,
+       "Share of the workshops a village's goods shortage calls for (at firm_initial_staff "
+       "workers each) opened in a month, while making the goods pays, by households with a "
+       "member at home and the means."),
+    _P("production", "firm_startup_cost_yuan", "float", 20000.0, "yuan", 0.0, 1e9,
+       "Cost of opening a workshop (sewing machines, a room)."),
+    _P("production", "firm_initial_staff", "float", 3.0, "workers", 0.0, 1e6,
+       "Workers a new workshop wants to employ."),
+    _P("production", "firm_growth", "float", 0.05, "per month", 0.0, 2.0,
+       "Monthly growth of the workers a workshop wants while its village's goods are short "
+       "and a worker earns it more than the wage by the hurdle."),
+    _P("production", "firm_shrink", "float", 0.05, "per month", 0.0, 1.0,
+       "Monthly fall of the workers a workshop wants while it has no full order book or "
+       "a worker earns it less than the wage."),
+    _P("production", "firm_hurdle", "float", 0.1, "share of wage", 0.0, 10.0,
+       "Margin over the wage a worker must earn a workshop before it grows."),
+    _P("production", "firm_fixed_cost_yuan_month", "float", 300.0, "yuan per month", 0.0, 1e9,
+       "Running cost of a workshop."),
+    _P("production", "factory_staff", "float", 20.0, "workers", 1.0, 1e6,
+       "A workshop with at least this many workers counts as a factory."),
     # labour -------------------------------------------------------------
-    _P("labour", "local_wage_ratio", "float", 0.75, "x migrant wage", 0.0, 10.0,
-       "Industry wage in the village as a share of the migrant wage, when labour is not "
-       "scarce."),
-    _P("labour", "wage_tightness", "float", 0.3, "", 0.0, 10.0,
-       "Rise of the industry wage per unit of excess labour demand (vacancies over "
-       "available workers, minus 1)."),
-    _P("labour", "wage_cap_ratio", "float", 1.2, "x migrant wage", 0.0, 10.0,
-       "Ceiling of the industry wage as a share of the migrant wage."),
+    _P("labour", "base_wage_ratio", "float", 0.75, "x migrant wage", 0.0, 10.0,
+       "Industry wage in every village at the start, as a share of the migrant wage; it "
+       "then follows the migrant wage and the village's labour market."),
+    _P("labour", "wage_response", "float", 0.05, "per month", 0.0, 1.0,
+       "Monthly change of the log industry wage per unit of (vacancy rate - idle seekers' "
+       "rate), both among the village's industry jobs: at most this much a month."),
+    _P("labour", "wage_smoothing_workers", "float", 5.0, "workers", 0.01, 1e6,
+       "Added to the jobs that vacancies and idle seekers are counted against (a village "
+       "with few jobs does not swing its wage on a handful of people)."),
+    _P("labour", "quit_rate", "float", 0.01, "per job per month", 0.0, 1.0,
+       "Chance a worker leaves an industry job in a month."),
+    _P("labour", "commute_km", "float", 8.0, "km", 0.0, 1000.0,
+       "Furthest a villager commutes to an industry job in another village."),
+    _P("labour", "commute_decay_km", "float", 4.0, "km", 0.01, 1000.0,
+       "Distance over which the share of idle job seekers ready to commute falls by a "
+       "factor e."),
+    _P("labour", "commute_share", "float", 0.3, "share", 0.0, 1.0,
+       "Share of a village's remaining idle job seekers ready to take a job in a village "
+       "next door in a month (falling with distance)."),
     _P("labour", "casual_wage_ratio", "float", 0.4, "x migrant wage", 0.0, 10.0,
        "Wage of casual local work (farm labour, construction) as a share of the migrant "
        "wage."),
     _P("labour", "casual_work_prob", "float", 0.3, "per worker per month", 0.0, 1.0,
        "Chance a working-age member at home without an industry job finds casual work "
        "in a month."),
-    _P("labour", "piecework_prob", "float", 0.7633, "per household per month", 0.0, 1.0,
-       "Chance that a household whose members at home are all children or elderly takes "
-       "piece-work (trimming, packing, simple sewing) in a month, times the job chance."),
-    _P("labour", "piecework_wage_ratio", "float", 0.4, "x industry wage", 0.0, 10.0,
-       "Piece-work earnings of such a household in a month, as a share of the industry "
-       "wage."),
     # migration ----------------------------------------------------------
-    _P("migration", "migrate_rate", "float", 0.02, "per worker per month", 0.0, 1.0,
-       "Highest monthly chance that a working-age member at home leaves for the city."),
-    _P("migration", "return_rate", "float", 0.01327, "per migrant per month", 0.0, 1.0,
-       "Highest monthly chance that a migrant comes home for good."),
-    _P("migration", "migration_beta", "float", 2.0, "per 1000 yuan per month", 0.0, 100.0,
+    _P("migration", "migrate_rate", "float", 0.03, "per worker per month", 0.0, 1.0,
+       "Monthly chance that an idle working-age member at home leaves for the city when "
+       "the city pays much more (logit scale)."),
+    _P("migration", "return_rate", "float", 0.1, "per migrant per month", 0.0, 1.0,
+       "Monthly chance that a migrant comes home for good when home pays much more "
+       "(logit scale)."),
+    _P("migration", "migration_beta", "float", 1.5, "per 1000 yuan per month", 0.0, 100.0,
        "Sensitivity of leaving and returning to the income gap (logit)."),
     _P("migration", "city_cost_share", "float", 0.45, "share of wage", 0.0, 1.0,
        "Share of the migrant wage spent living in the city."),
     _P("migration", "migration_cost_yuan_month", "float", 150.0, "yuan per month", 0.0, 1e6,
        "Monthly cost of being away (travel, separation) in the decision to leave."),
-    _P("migration", "family_pull_yuan_month", "float", 300.0, "yuan per month", 0.0, 1e6,
+    _P("migration", "family_pull_yuan_month", "float", 300.0, "yuan per month", -1e6, 1e6,
        "Value a migrant puts on living with family, in the decision to return."),
     _P("migration", "remittance_share", "float", 0.18, "share of wage", 0.0, 1.0,
        "Share of the migrant wage sent home."),
@@ -264,11 +380,16 @@ KERNEL_PARAMS: tuple[Param, ...] = (
     _P("income", "savings_rate", "float", 0.25, "share of income", 0.0, 1.0,
        "Share of a month's positive income saved; losses come out of savings in full."),
     _P("income", "credit_limit_yuan", "float", 2000.0, "yuan per household", 0.0, 1e9,
-       "Most a household can borrow (from kin or a credit cooperative) to start a shop."),
+       "Most a household can borrow (from kin or a credit cooperative) to start a shop or "
+       "a workshop."),
     _P("income", "loan_interest_month", "float", 0.005, "per month", 0.0, 1.0,
        "Interest on debt."),
     _P("income", "debt_repay_share", "float", 0.5, "share of savings per month", 0.0, 1.0,
        "Share of savings used each month to repay debt."),
+    _P("income", "asset_test_years", "float", 5.0, "years of the poverty line", 0.0, 1e6,
+       "A household whose savings per member exceed this many years of the poverty line is "
+       "not registered poor, whatever its income that year (the registration checked assets "
+       "as well as income: a business's bad year does not make a family with savings poor)."),
     _P("income", "transfer_yuan_head_month", "float", 40.0, "yuan per person per month",
        0.0, 1e6,
        "Minimum-living-guarantee transfer paid to households registered poor at the last "
@@ -282,8 +403,8 @@ KERNEL_PARAMS: tuple[Param, ...] = (
     _P("policy", "training_cost_yuan", "float", 800.0, "yuan per household trained", 0.0, 1e7,
        "Public cost of training one household."),
     _P("policy", "microcredit_yuan", "float", 0.0, "yuan per household", 0.0, 1e8,
-       "Public credit line for starting a shop, on top of income.credit_limit_yuan "
-       "(0: none)."),
+       "Public credit line for starting a shop or a workshop, on top of "
+       "income.credit_limit_yuan (0: none)."),
     _P("policy", "microcredit_cost_share", "float", 0.15, "yuan per yuan lent", 0.0, 1.0,
        "Public cost of each yuan lent by the credit line (defaults, administration, "
        "interest subsidy)."),
@@ -294,6 +415,17 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        "internet_from (empty: none)."),
     _P("policy", "broadband_cost_yuan", "float", 600.0, "yuan per household", 0.0, 1e7,
        "Public cost of connecting one household earlier than its village would have been."),
+    _P("policy", "targeting_from", "month", "", "month", None, None,
+       "From this month, piece-work goes first to registered poor households "
+       "(production.poor_priority): targeted poverty alleviation, e.g. Heze's village "
+       "poverty-alleviation workshops from November 2015 (empty: never)."),
+    _P("policy", "assistance_from", "month", "", "month", None, None,
+       "From this month, households with no working-age member get a means-tested "
+       "monthly social-assistance top-up that brings their income to the poverty line: "
+       "China's 'social security as the safety net' for those who cannot work, one of the "
+       "'five batches' of the 2015 poverty-alleviation decision (empty: never)."),
+    _P("policy", "no_ecommerce", "bool", False, "", None, None,
+       "The counterfactual without e-commerce: no household can sell online."),
 )
 
 SECTIONS: dict[str, tuple[Param, ...]] = {
@@ -304,7 +436,8 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
 }
 
 #: Tables of the [series] section: name -> unit.
-SERIES_NAMES = ("poverty_line_yuan_head_year", "migrant_wage_yuan_month", "yuan_per_usd")
+SERIES_NAMES = ("poverty_line_yuan_head_year", "migrant_wage_yuan_month", "yuan_per_usd",
+                "online_retail_yuan_year", "demand_costumes_yuan_year")
 
 ALL_PARAMS: tuple[Param, ...] = TOP_LEVEL + OUTPUT + WORLD + SYNTHETIC + VILLAGE + KERNEL_PARAMS
 
@@ -326,6 +459,20 @@ _check_unique()
 #: Index of each kernel parameter in the parameter vector ``p`` (e.g. ``p[P.IMITATION]``),
 #: usable in compiled code.
 P = IntEnum("P", {spec.key.upper(): i for i, spec in enumerate(KERNEL_PARAMS)})
+
+
+def section_table(section: str) -> str:
+    """The keys of one section as a Markdown table (key, meaning, unit, default): docs/ODD.md
+    holds a copy of each, between ``<!-- parameters: section -->`` markers."""
+    rows = ["| key | meaning | unit | default |", "|---|---|---|---|"]
+    for p in SECTIONS.get(section, VILLAGE if section == "villages" else ()):
+        default = _fmt(p.default) if p.default != "" else "—"
+        if isinstance(p.default, bool):
+            default = str(p.default).lower()
+        elif isinstance(p.default, int | float) and abs(p.default) >= 1000:
+            default = f"{p.default:,.10g}"
+        rows.append(f"| `{p.key}` | {p.doc} | {p.unit or '—'} | {default} |")
+    return "\n".join(rows)
 
 
 def reference_markdown() -> str:

@@ -28,11 +28,18 @@ _TWO_M53 = 1.0 / 9007199254740992.0  # 2**-53
 # Purposes of draws (the "stream" counter). Per-member draws add the member's slot.
 STREAM_ENTRY = 1
 STREAM_REPUTATION = 2  # two draws: 2 and 3
-STREAM_PIECEWORK = 4
-STREAM_EMPLOY = 16  # + member slot (< 16)
-STREAM_CASUAL = 32
-STREAM_MIGRATE = 48
-STREAM_RETURN = 64
+STREAM_FIRM = 4
+STREAM_CASUAL = 16  # + member slot (< 16; a household has at most 10 members)
+STREAM_MIGRATE = 32
+STREAM_RETURN = 48
+STREAM_HOMEWORK_EXIT = 64
+STREAM_HOMEWORK_ENTRY = 80
+STREAM_QUIT = 96
+STREAM_COMMUTER_QUIT = 112
+STREAM_HIRE = 128  # labour flows applied at the start of a month (engines.month)
+STREAM_LAYOFF = 144
+STREAM_COMMUTER_LAYOFF = 160
+STREAM_HIRE_PLACE = 176  # + hire: a village job or a job elsewhere
 
 
 @nb.njit(cache=True, inline="always")

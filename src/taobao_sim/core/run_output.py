@@ -75,6 +75,17 @@ class RunOutput:
             extra=dict(extra or {}),
         )
 
+    def select(self, universes: slice) -> RunOutput:
+        """The same output for a range of its universes (e.g. one scenario of a batch)."""
+        return RunOutput(
+            scenarios=self.scenarios[universes], seeds=self.seeds[universes],
+            replicate_ids=self.replicate_ids[universes], village_names=self.village_names,
+            village_households=self.village_households, months=self.months,
+            metrics=self.metrics[universes],
+            panel=self.panel[universes] if self.panel is not None else None,
+            first_open=self.first_open[universes], engine=self.engine, threads=self.threads,
+            wall_seconds=self.wall_seconds, extra=self.extra)
+
     @property
     def scenario(self) -> Scenario:
         return self.scenarios[0]

@@ -25,7 +25,7 @@ from .frozen import FrozenDict
 from .params import Param
 from .series import Series, load_default_series
 
-TARGET_SETS = ("none", "dinglou")
+TARGET_SETS = ("none", "dinglou", "daiji")
 
 TOP = {p.key: p for p in params.TOP_LEVEL}
 VILLAGE = {p.key: p for p in params.VILLAGE}
@@ -40,7 +40,8 @@ class VillageSpec:
         households: number of households.
         x_km, y_km: position in km.
         internet_from: absolute month number from which households can sell online.
-        discovery_multiplier: multiplies ``shops.discovery_rate`` in this village.
+        industry_base: share of households that made the product before online selling.
+        category: the product category its sellers sell.
     """
 
     name: str
@@ -48,7 +49,8 @@ class VillageSpec:
     x_km: float
     y_km: float
     internet_from: int
-    discovery_multiplier: float
+    industry_base: float
+    category: str
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,11 @@ class Scenario:
     def households(self) -> int:
         """Households in the whole world (one replicate)."""
         return sum(v.households for v in self.villages)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The product categories of the villages, in order of first appearance."""
+        return tuple(dict.fromkeys(v.category for v in self.villages))
 
     def param_vector(self) -> np.ndarray:
         """The kernel parameter vector (float64), in :data:`params.KERNEL_PARAMS` order.
@@ -267,7 +274,8 @@ def _village_specs(raw: list[dict[str, Any]], start: int) -> tuple[VillageSpec, 
             name=v["name"], households=int(v["households"]),
             x_km=float(v.get("x_km", 0.0)), y_km=float(v.get("y_km", 0.0)),
             internet_from=dates.parse_month(internet) if internet else start,
-            discovery_multiplier=float(v.get("discovery_multiplier", 1.0))))
+            industry_base=float(v.get("industry_base", 0.0)),
+            category=str(v.get("category", "costumes"))))
     return tuple(out)
 
 
@@ -278,11 +286,12 @@ def synthetic_villages(values: Mapping[str, Any]) -> list[dict[str, Any]]:
     spacing = float(values["synthetic.spacing_km"])
     seeds = int(values["synthetic.seed_villages"]) or n
     internet = values["synthetic.internet_from"]
+    base = float(values["synthetic.industry_base"])
     out = []
     for i in range(n):
         v = {"name": f"V{i + 1:07d}", "households": int(values["synthetic.households"]),
              "x_km": spacing * (i % side), "y_km": spacing * (i // side),
-             "discovery_multiplier": 1.0 if i < seeds else 0.0}
+             "industry_base": base if i < seeds else 0.0}
         if internet:
             v["internet_from"] = internet
         out.append(v)
@@ -301,7 +310,7 @@ def _check_cross(leaf: str, values: Mapping[str, Any], start: int, end: int,
         raise ScenarioError(origin("end"), "end", f"is {dates.format_month(end)}, before "
                             f"start {dates.format_month(start)}; expected a month on or "
                             "after start")
-    pairs = [("market.margin_min", "market.margin_max"),
+    pairs = [("market.goods_share_min", "market.goods_share_max"),
              ("market.courier_rate_min", "market.courier_rate_max")]
     for lo_key, hi_key in pairs:
         if values[lo_key] > values[hi_key]:
@@ -318,9 +327,21 @@ def _check_cross(leaf: str, values: Mapping[str, Any], start: int, end: int,
         raise ScenarioError(origin("targets"), "targets", "'dinglou' targets need a run "
                             "covering 2010 to 2018; expected start <= 2010-01 and "
                             "end >= 2018-12, or targets = \"none\"")
-    for name in ("poverty_line_yuan_head_year", "migrant_wage_yuan_month"):
+    needed = ["poverty_line_yuan_head_year", "migrant_wage_yuan_month"]
+    needed += [demand_series(c) for c in dict.fromkeys(v.category for v in villages)]
+    for name in needed:
+        if name.startswith("demand_") and name not in series.values:
+            raise ScenarioError(leaf, "villages.category", f"names a category with no demand "
+                                f"series {name!r}; expected a [series.{name}] table or one "
+                                f"of: " + ", ".join(s[7:-11] for s in series.values
+                                                   if s.startswith("demand_")))
         missing = series.missing_years(name, dates.year_of(start), dates.year_of(end))
         if missing:
             raise ScenarioError(leaf, f"series.{name}", f"has no value for {missing[0]} "
                                 f"(the run covers {dates.year_of(start)}-{dates.year_of(end)});"
                                 f" expected one under [series.{name}]")
+
+
+def demand_series(category: str) -> str:
+    """Name of the series of national online demand for a product category."""
+    return f"demand_{category}_yuan_year"

@@ -26,6 +26,8 @@ from .state import HOUSEHOLD_DTYPE
 #: Villages considered as partners for weak ties from each village (nearest first).
 MAX_PARTNER_VILLAGES = 64
 MAX_MEMBERS = 10
+#: Villages within commuting reach kept for each village (nearest first).
+MAX_COMMUTE_VILLAGES = 16
 
 
 @dataclass
@@ -38,13 +40,19 @@ class World:
         village_start: first household of each village, plus the total at the end.
         village_universe: universe of each village.
         village_internet_step: month index (since start) from which each village can sell.
-        village_discovery: discovery multiplier of each village.
+        village_category: product category of each village (index into categories).
         village_connect_cost: public cost (yuan) of a broadband policy that connects
             the village before its own internet_from, charged in the policy's month.
+        commute_neighbours, commute_distance: (villages, K) the villages of the same
+            universe within commuting reach of each village (global indices, -1: none)
+            and their distances in km, nearest first.
+        origin_ptr, origin_dest, origin_slot: for each village, CSR list of the
+            (village, slot) entries of ``commute_neighbours`` where it is the origin.
         universe_village_start: first village of each universe, plus the total.
         universe_seed: 64-bit seed of each universe (drives the kernel's draws).
         params: parameter vector of each universe, shape (universes, n_params).
         village_names: names of the villages of one universe (same for all).
+        categories: product categories of one universe, in order of first appearance.
     """
 
     households: np.ndarray
@@ -53,12 +61,18 @@ class World:
     village_start: np.ndarray
     village_universe: np.ndarray
     village_internet_step: np.ndarray
-    village_discovery: np.ndarray
+    village_category: np.ndarray
     village_connect_cost: np.ndarray
+    commute_neighbours: np.ndarray
+    commute_distance: np.ndarray
+    origin_ptr: np.ndarray
+    origin_dest: np.ndarray
+    origin_slot: np.ndarray
     universe_village_start: np.ndarray
     universe_seed: np.ndarray
     params: np.ndarray
     village_names: tuple[str, ...]
+    categories: tuple[str, ...]
 
     @property
     def n_households(self) -> int:
@@ -76,6 +90,10 @@ class World:
         """Slice of the household arrays that belongs to universe ``u``."""
         v0, v1 = self.universe_village_start[u], self.universe_village_start[u + 1]
         return slice(int(self.village_start[v0]), int(self.village_start[v1]))
+
+    @property
+    def n_categories(self) -> int:
+        return len(self.categories)
 
     def state_bytes(self) -> int:
         """Bytes of per-household state, ties included (not the outputs)."""
@@ -122,9 +140,14 @@ def build_world(scenarios: list[Scenario], seeds: list[int]) -> World:
     village_universe = np.repeat(np.arange(len(scenarios), dtype=np.int32), n_v)
     internet = np.concatenate([internet_steps(s) for s in scenarios]).astype(np.int32)
     connect_cost = np.concatenate([connect_costs(s) for s in scenarios])
-    discovery = np.concatenate([
-        [v.discovery_multiplier for v in s.villages] for s in scenarios
-    ]).astype(np.float64)
+    categories = scenarios[0].categories
+    category = np.tile(np.array([categories.index(v.category) for v in scenarios[0].villages],
+                                dtype=np.int32), len(scenarios))
+    reach = [commuting_reach(s) for s in scenarios]
+    neighbours = np.concatenate([np.where(nb >= 0, nb + k * n_v, -1)
+                                 for k, (nb, _d) in enumerate(reach)])
+    distance = np.concatenate([d for _nb, d in reach])
+    origin_ptr, origin_dest, origin_slot = _origins(neighbours)
     return World(
         households=households,
         ties_ptr=ties_ptr,
@@ -132,12 +155,18 @@ def build_world(scenarios: list[Scenario], seeds: list[int]) -> World:
         village_start=village_start,
         village_universe=village_universe,
         village_internet_step=internet,
-        village_discovery=discovery,
+        village_category=category,
         village_connect_cost=connect_cost,
+        commute_neighbours=neighbours.astype(np.int32),
+        commute_distance=distance.astype(np.float64),
+        origin_ptr=origin_ptr,
+        origin_dest=origin_dest,
+        origin_slot=origin_slot,
         universe_village_start=np.arange(0, n_v * len(scenarios) + 1, n_v, dtype=np.int64),
         universe_seed=np.array(seeds, dtype=np.uint64),
         params=np.stack([s.param_vector() for s in scenarios]),
         village_names=names,
+        categories=categories,
     )
 
 
@@ -162,34 +191,90 @@ def connect_costs(s: Scenario) -> np.ndarray:
                      if v.internet_from - s.start > step else 0.0 for v in s.villages])
 
 
+def commuting_reach(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """(villages, K) the villages within ``labour.commute_km`` of each village (local
+    indices, -1: none) and their distances in km, nearest first (ties by index)."""
+    n = len(s.villages)
+    K = min(MAX_COMMUTE_VILLAGES, max(n - 1, 0))
+    nb = np.full((n, max(K, 1)), -1, dtype=np.int64)
+    dist = np.zeros((n, max(K, 1)))
+    reach = s["labour.commute_km"]
+    if K == 0 or reach <= 0:
+        return nb, dist
+    xy = np.array([[v.x_km, v.y_km] for v in s.villages])
+    d, idx = cKDTree(xy).query(xy, k=K + 1, distance_upper_bound=reach)
+    d = np.asarray(d).reshape(n, -1)
+    idx = np.asarray(idx).reshape(n, -1)
+    for v in range(n):
+        keep = [(dd, j) for dd, j in zip(d[v], idx[v], strict=True)
+                if j < n and j != v and np.isfinite(dd)]
+        keep.sort()
+        for k, (dd, j) in enumerate(keep[:K]):
+            nb[v, k] = j
+            dist[v, k] = dd
+    return nb, dist
+
+
+def _origins(neighbours: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each village, the (destination village, slot) pairs of ``neighbours`` in
+    which it is the origin: CSR (ptr, destination, slot), in destination order."""
+    n = neighbours.shape[0]
+    dest, slot = np.nonzero(neighbours >= 0)
+    origin = neighbours[dest, slot]
+    order = np.lexsort((slot, dest, origin))
+    counts = np.bincount(origin, minlength=n)
+    ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return ptr, dest[order].astype(np.int64), slot[order].astype(np.int64)
+
+
 def _build_universe(s: Scenario, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Households and ties (local indices) of one universe."""
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     sizes = np.array([v.households for v in s.villages], dtype=np.int64)
     n = int(sizes.sum())
     hh = np.zeros(n, dtype=HOUSEHOLD_DTYPE)
-
-    members = 1 + rng.poisson(max(s["world.members_mean"] - 1.0, 0.0), n)
-    members = np.minimum(members, MAX_MEMBERS)
-    workers = 1 + rng.binomial(members - 1, s["world.working_age_share"])
-    away = rng.binomial(workers, s["world.initial_migrant_share"])
-    hh["members"] = members
-    hh["workers"] = workers
-    hh["away"] = away
+    _members(s, hh, rng)
     hh["capital"] = s["world.capital_median_yuan"] * rng.lognormal(0.0, s["world.capital_sigma"], n)
     mean, conc = s["world.skill_mean"], s["world.skill_concentration"]
     hh["skill"] = rng.beta(mean * conc, (1.0 - mean) * conc, n)
+    hh["ability"] = rng.lognormal(0.0, s["world.ability_sigma"], n)
     sigma = s["world.land_sigma"]
     hh["land"] = rng.lognormal(-0.5 * sigma * sigma, sigma, n)
+    base = np.repeat([v.industry_base for v in s.villages], sizes)
+    hh["craft"] = rng.random(n) < base
+    hh["skill"] = np.where(hh["craft"] == 1, np.maximum(hh["skill"], mean), hh["skill"])
     hh["poor"] = initial_poverty(s, hh)
 
     ptr, idx = _ties(s, sizes, rng)
     return hh, ptr, idx
 
 
+def _members(s: Scenario, hh: np.ndarray, rng: np.random.Generator) -> None:
+    """Members, working-age members, elderly able to work, migrants and head's age of
+    each household: a share are one or two elderly people alone; the others have a
+    working-age head. Elderly members too frail to work count among the dependants,
+    like children."""
+    n = len(hh)
+    alone = rng.random(n) < s["world.elderly_only_share"]
+    members = 1 + rng.poisson(max(s["world.members_mean"] - 1.0, 0.0), n)
+    members = np.minimum(members, MAX_MEMBERS)
+    workers = 1 + rng.binomial(members - 1, s["world.working_age_share"])
+    elderly = rng.binomial(members - workers, s["world.elderly_share"])
+    away = rng.binomial(workers, s["world.initial_migrant_share"])
+    old_pair = 1 + (rng.random(n) < 0.5)
+    age = np.clip(rng.normal(s["world.head_age_mean"], s["world.head_age_sd"], n), 20, 65)
+    old_age = rng.uniform(62, 82, n)
+    hh["members"] = np.where(alone, old_pair, members)
+    hh["workers"] = np.where(alone, 0, workers)
+    able = rng.binomial(np.where(alone, old_pair, elderly), s["world.elderly_able_share"])
+    hh["elderly"] = able
+    hh["away"] = np.where(alone, 0, away)
+    hh["head_age"] = np.rint(np.where(alone, old_age, age))
+
+
 def initial_poverty(s: Scenario, hh: np.ndarray) -> np.ndarray:
     """Households registered poor at the start: expected income per member in the
-    first month, annualised, below the first year's poverty line (no shops yet)."""
+    first month, annualised, below the first year's poverty line (no industry yet)."""
     year = dates.year_of(s.start)
     wage = s.series.get("migrant_wage_yuan_month", year)
     line = s.series.get("poverty_line_yuan_head_year", year)

@@ -1,9 +1,10 @@
 """The fast engine: numba, parallel over villages, synchronous.
 
-:func:`run_months` is the month loop: each month, every village runs the three
+:func:`run_months` is the month loop: each month, every village runs the
 phases of :mod:`taobao_sim.engines.month` (in parallel across villages, in
-household order within one), then each universe's total reputation is summed
-in village order, so results do not depend on the number of threads.
+household order within one), then the labour markets clear across villages and
+each universe's reputation by category is summed, in village order, so results
+do not depend on the number of threads.
 
 :class:`FastRun` holds a batch of universes in flight and advances it month by
 month (the dashboard steps one); :func:`simulate_universes` runs a batch to the
@@ -19,13 +20,14 @@ import numba
 import numba as nb
 import numpy as np
 
+from ..core import rules
+from ..core.params import P
 from ..core.records import N_METRICS, N_PANEL
-from ..core.rules import farm_income_head
 from ..core.run_output import RunOutput, panel_years
 from ..core.scenario import Scenario
 from ..core.world import World, build_world
 from . import month
-from .month import N_AGG, A
+from .month import N_AGG, N_LAB
 
 ProgressFn = Callable[[int, int], None]
 """Called as ``progress(months_done, months_total)`` between chunks."""
@@ -35,26 +37,21 @@ CHUNK_MONTHS = 12
 
 
 @nb.njit(cache=True, parallel=True)
-def run_months(
-    hh, ties_ptr, ties_idx, seen, vagg, rep_total,
-    village_start, village_universe, village_internet, village_discovery,
-    village_connect_cost, universe_village_start, universe_seed, params,
-    city_wage, poverty_line, start_month, t0, t1,
-    metrics, panel, first_open,
-) -> None:
+def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, demand,
+               start_month, t0, t1, metrics, panel, first_open) -> None:
     """Advance every universe from month index ``t0`` to ``t1`` (exclusive).
 
     Args:
-        hh: household records (state.HOUSEHOLD_DTYPE), updated in place.
-        ties_ptr, ties_idx: CSR tie lists.
+        w: the world's arrays (:func:`world_arrays`).
         seen: float32 (2, households): profit each household's ties saw; buffer
             ``t % 2`` holds month t's view.
         vagg: float64 (2, villages, N_AGG) village aggregates, buffered likewise.
-        rep_total: float64 (2, universes) reputation of all active shops.
-        village_start, village_universe, village_internet, village_discovery,
-        village_connect_cost, universe_village_start, universe_seed, params: see
-        :class:`~taobao_sim.core.world.World`.
+        lab: float64 (villages, N_LAB) the villages' labour markets.
+        commute: int64 (villages, K) people commuting to each village from each of
+            its neighbours.
+        rep_total: float64 (2, universes, categories) reputation of active shops.
         city_wage, poverty_line: float64 (universes, months) driving series.
+        demand: float64 (universes, months, categories) national demand, yuan.
         start_month: absolute month number of month index 0.
         t0, t1: month indices to run.
         metrics: float64 (months, villages, N_METRICS), written for t0..t1-1.
@@ -63,7 +60,11 @@ def run_months(
         first_open: int64 (villages, 2): month index and household index (within
             its universe) of the first shop to sell in each village; -1 if none.
     """
+    (hh, ties_ptr, ties_idx, village_start, village_universe, internet, category,
+     connect_cost, universe_village_start, universe_seed, params, neighbours, distance,
+     origin_ptr, origin_dest, origin_slot) = w
     n_villages = len(village_universe)
+    T = city_wage.shape[1]
     first_year = start_month // 12
     for t in range(t0, t1):
         cur = t % 2
@@ -73,35 +74,45 @@ def run_months(
         for v in nb.prange(n_villages):
             u = village_universe[v]
             p = params[u]
-            vv = month.village_view(p, t, month_of_year, city_wage[u, t], rep_total[cur, u],
-                                    vagg[cur, v], village_internet[v], village_discovery[v])
-            farm = farm_income_head(p, t)
+            k = category[v]
+            lo, hi = village_start[v], village_start[v + 1]
             first_hh = village_start[universe_village_start[u]]
+            seed = universe_seed[u]
+            y = rules.orders_per_reputation(p, t, demand[u, t, k], rep_total[cur, u, k])
+            vv = month.village_view(p, t, city_wage[u, t], y, vagg[cur, v], lab[v],
+                                    internet[v])
+            goods, capacity, eligible = month.open_village_month(p, hh, lo, hi, first_hh, seed,
+                                                                 t, vv, lab[v])
+            gm = rules.goods_market(p, vv, goods, capacity, eligible, hi - lo)
+            farm = rules.farm_income_head(p, t)
             m = np.zeros(N_METRICS)
             agg = np.zeros(N_AGG)
             seen_now = seen[cur]
             seen_next = seen[1 - cur]
-            for i in range(village_start[v], village_start[v + 1]):
-                new, out = month.advance_household(
-                    p, hh, i, i - first_hh, ties_ptr, ties_idx, seen_now, seen_next, vv,
-                    universe_seed[u], t, month_of_year, farm, poverty_line[u, t])
-                month.record_household(m, agg, first_open, v, i, i - first_hh, new, out, t,
-                                       panel, panel_year)
-            month.close_village_month(p, t, vv, m, village_connect_cost[v])
+            for i in range(lo, hi):
+                old, new, out = month.advance_household(
+                    p, hh, i, i - first_hh, ties_ptr, ties_idx, seen_now, seen_next, vv, gm,
+                    seed, t, month_of_year, farm, poverty_line[u, t])
+                month.record_household(p, m, agg, first_open, v, i, i - first_hh, old, new,
+                                       out, t, panel, panel_year)
+            month.close_village_month(p, t, vv, m, lab[v], demand[u, t, k], connect_cost[v])
             metrics[t, v, :] = m
             vagg[1 - cur, v, :] = agg
-        universe_reputation(vagg[1 - cur], universe_village_start, rep_total[1 - cur])
+        nxt = min(t + 1, T - 1)
+        growth = city_wage[:, nxt] / city_wage[:, t]
+        floor = city_wage[:, nxt] * params[:, P.CASUAL_WAGE_RATIO]
+        month.labour_market(params, village_universe, vagg[1 - cur], lab, commute, neighbours,
+                            distance, origin_ptr, origin_dest, origin_slot, growth, floor,
+                            metrics[t])
+        month.category_reputation(vagg[1 - cur], village_universe, category, rep_total[1 - cur])
 
 
-@nb.njit(cache=True)
-def universe_reputation(agg: np.ndarray, universe_village_start: np.ndarray,
-                        out: np.ndarray) -> None:
-    """Each universe's reputation of active shops, summed in village order."""
-    for u in range(len(universe_village_start) - 1):
-        total = 0.0
-        for v in range(universe_village_start[u], universe_village_start[u + 1]):
-            total += agg[v, A.REPUTATION]
-        out[u] = total
+def world_arrays(w: World) -> tuple:
+    """The world's arrays in the order :func:`run_months` unpacks them."""
+    return (w.households, w.ties_ptr, w.ties_idx, w.village_start, w.village_universe,
+            w.village_internet_step, w.village_category, w.village_connect_cost,
+            w.universe_village_start, w.universe_seed, w.params, w.commute_neighbours,
+            w.commute_distance, w.origin_ptr, w.origin_dest, w.origin_slot)
 
 
 class FastRun:
@@ -111,28 +122,37 @@ class FastRun:
         world: the batch's world (:func:`~taobao_sim.core.world.build_world`).
         wages, lines: float64 (universes, months) migrant wage (yuan per month)
             and poverty line (yuan per person per year) of each month.
+        demand: float64 (universes, months, categories) national online demand of
+            each category, yuan per month.
         start_month: absolute month number of the first month.
-        months: months to simulate.
         years: rows of the yearly household panel to record (0: none).
     """
 
-    def __init__(self, world: World, wages: np.ndarray, lines: np.ndarray, start_month: int,
-                 months: int, years: int) -> None:
+    def __init__(self, world: World, wages: np.ndarray, lines: np.ndarray, demand: np.ndarray,
+                 start_month: int, years: int) -> None:
         n, v, u = world.n_households, world.n_villages, world.n_universes
+        months = wages.shape[1]
         self.world = world
         self.wages = wages
         self.lines = lines
+        self.demand = demand
         self.start_month = start_month
         self.months = months
         self.t = 0
         self.seen = np.full((2, n), np.nan, dtype=np.float32)
         self.vagg = np.zeros((2, v, N_AGG))
+        self.lab = np.zeros((v, N_LAB))
         for k in range(v):
-            self.vagg[0, k] = month.initial_aggregates(world.households,
+            p = world.params[world.village_universe[k]]
+            self.vagg[0, k] = month.initial_aggregates(p, world.households,
                                                        world.village_start[k],
                                                        world.village_start[k + 1])
-        self.rep_total = np.zeros((2, u))
-        universe_reputation(self.vagg[0], world.universe_village_start, self.rep_total[0])
+            self.lab[k] = month.initial_labour(p, wages[world.village_universe[k], 0],
+                                               self.vagg[0, k])
+        self.commute = np.zeros(world.commute_neighbours.shape, dtype=np.int64)
+        self.rep_total = np.zeros((2, u, world.n_categories))
+        month.category_reputation(self.vagg[0], world.village_universe, world.village_category,
+                                  self.rep_total[0])
         self.metrics = np.zeros((months, v, N_METRICS))
         self.panel = np.full((years, n if years else 0, N_PANEL), np.nan, dtype=np.float32)
         self.first_open = np.full((v, 2), -1, dtype=np.int64)
@@ -148,7 +168,8 @@ class FastRun:
                           for s in scenarios])
         lines = np.stack([s.series.monthly("poverty_line_yuan_head_year", s.start, T)
                           for s in scenarios])
-        return cls(world, wages, lines, first.start, T, panel_years(first) if panel else 0)
+        demand = np.stack([month.category_demand(s, T, world.categories) for s in scenarios])
+        return cls(world, wages, lines, demand, first.start, panel_years(first) if panel else 0)
 
     @property
     def done(self) -> bool:
@@ -159,14 +180,9 @@ class FastRun:
         t1 = min(self.months, self.t + months)
         if t1 <= self.t:
             return
-        w = self.world
-        run_months(
-            w.households, w.ties_ptr, w.ties_idx, self.seen, self.vagg, self.rep_total,
-            w.village_start, w.village_universe, w.village_internet_step, w.village_discovery,
-            w.village_connect_cost, w.universe_village_start, w.universe_seed, w.params,
-            self.wages, self.lines, self.start_month, self.t, t1, self.metrics, self.panel,
-            self.first_open,
-        )
+        run_months(world_arrays(self.world), self.seen, self.vagg, self.lab, self.commute,
+                   self.rep_total, self.wages, self.lines, self.demand, self.start_month,
+                   self.t, t1, self.metrics, self.panel, self.first_open)
         self.t = t1
 
     def by_universe(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:

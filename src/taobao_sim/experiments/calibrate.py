@@ -45,11 +45,21 @@ from ..core.rng import replicate_seeds
 from ..core.scenario import Scenario, suggest
 from ..engines import simulate, simulate_universes
 from ..figures.calibration import calibration_figures
-from ..io.scenario_file import toml_value
-from ..io.spec_file import check_keys, read_spec
+from ..io.scenario_file import load_scenario, toml_value
+from ..io.spec_file import check_keys, read_spec, resolve_relative
 from ..output import provenance, rundir
 from ..output.format import number
-from ..output.targets import DINGLOU_TARGETS, TARGETS_BY_ID, Target, TargetRow, dinglou_targets
+from ..output.targets import (
+    DINGLOU_TARGETS,
+    TARGETS_BY_ID,
+    TOWNSHIP_TARGETS,
+    Runs,
+    Target,
+    TargetRow,
+    counterfactual_of,
+    dinglou_targets,
+    township_targets,
+)
 from .executors import Executor, InProcess
 from .parameters import Parameter, parse_parameters
 from .sweep import StageProgress
@@ -69,6 +79,8 @@ class CalibrationSpec:
     parameters: tuple[Parameter, ...]
     weights: dict[str, float]
     targets: tuple[Target, ...]
+    township: Scenario | None
+    township_replicates: int
     replicates: int
     seed: int
     popsize: int
@@ -77,6 +89,7 @@ class CalibrationSpec:
     optimizer_seed: int
     mutation: tuple[float, float]
     recombination: float
+    start_from_scenario: bool
     samples: int
     box: float
     final_replicates: int
@@ -93,9 +106,10 @@ class CalibrationSpec:
 
 
 _TOP = {"name": str, "scenario": str, "replicates": int, "seed": int, "optimizer": dict,
-        "uncertainty": dict, "parameters": dict, "targets": dict, "description": str}
+        "uncertainty": dict, "parameters": dict, "targets": dict, "description": str,
+        "township": str, "township_replicates": int}
 _OPTIMIZER = {"method": str, "popsize": int, "maxiter": int, "tol": float, "seed": int,
-              "mutation": list, "recombination": float}
+              "mutation": list, "recombination": float, "start": str}
 _UNCERTAINTY = {"method": str, "samples": int, "box": float, "final_replicates": int}
 
 
@@ -117,7 +131,13 @@ def load_spec(path: str | Path) -> CalibrationSpec:
                         "\"abc-rejection\"")
 
     free = parse_parameters(where, raw["parameters"], "bounds")
-    weights, targets = _weighted_targets(where, raw["targets"])
+    township = None
+    if "township" in raw:
+        township = load_scenario(resolve_relative(path, raw["township"]))
+        if township.focus_village != scenario.focus_village:
+            raise SpecError(where, "township", f"names a scenario whose focus village is "
+                            f"{township.focus_village!r}, not {scenario.focus_village!r}")
+    weights, targets = _weighted_targets(where, raw["targets"], township is not None)
 
     def positive(table: dict, key: str, default: Any, lo: float, hi: float, prefix: str):
         value = table.get(key, default)
@@ -125,6 +145,10 @@ def load_spec(path: str | Path) -> CalibrationSpec:
             raise SpecError(where, prefix + key, f"is {value!r}; expected {lo:g} to {hi:g}")
         return value
 
+    start = opt.get("start", "random")
+    if start not in ("random", "scenario"):
+        raise SpecError(where, "optimizer.start", f"is {start!r}; expected \"random\" or "
+                        "\"scenario\"")
     mutation = opt.get("mutation", [0.5, 1.0])
     if not (len(mutation) == 2 and all(isinstance(m, int | float) and not isinstance(m, bool)
                                        for m in mutation)
@@ -134,7 +158,8 @@ def load_spec(path: str | Path) -> CalibrationSpec:
     return CalibrationSpec(
         path=str(Path(path).resolve()), text=text, name=raw.get("name", Path(path).stem),
         scenario=scenario, parameters=free, weights=weights,
-        targets=targets,
+        targets=targets, township=township,
+        township_replicates=positive(raw, "township_replicates", 2, 1, 10_000, ""),
         replicates=positive(raw, "replicates", 20, 1, 10_000, ""),
         seed=positive(raw, "seed", 1, 0, 2**63 - 1, ""),
         popsize=positive(opt, "popsize", 6, 2, 1000, "optimizer."),
@@ -143,24 +168,27 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         optimizer_seed=positive(opt, "seed", 1, 0, 2**32 - 1, "optimizer."),
         mutation=(float(mutation[0]), float(mutation[1])),
         recombination=positive(opt, "recombination", 0.7, 0.0, 1.0, "optimizer."),
+        start_from_scenario=start == "scenario",
         samples=positive(unc, "samples", 1000, 0, 10_000_000, "uncertainty."),
         box=positive(unc, "box", 0.3, 0.01, 1.0, "uncertainty."),
         final_replicates=positive(unc, "final_replicates", 50, 1, 100_000, "uncertainty."),
     )
 
 
-def _weighted_targets(where: str, table: Any) -> tuple[dict[str, float],
-                                                      tuple[Target, ...]]:
+def _weighted_targets(where: str, table: Any, township: bool) -> tuple[dict[str, float],
+                                                                      tuple[Target, ...]]:
     """The ``[targets]`` table: each target's weight, and its tolerance if the spec
     sets one (``{ weight = 1, center = ..., lower = ..., upper = ... }``)."""
     if not isinstance(table, dict):
         raise SpecError(where, "targets", "expected a table [targets]")
     weights: dict[str, float] = {}
-    targets = {t.id: t for t in DINGLOU_TARGETS}
+    known = DINGLOU_TARGETS + (TOWNSHIP_TARGETS if township else ())
+    targets = {t.id: t for t in known}
     for tid, w in table.items():
-        if tid not in TARGETS_BY_ID:
-            raise SpecError(where, f"targets.{tid}", "is not a target"
-                            + suggest(tid, list(TARGETS_BY_ID)))
+        if tid not in targets:
+            hint = " (T1 and P1 need township = a township scenario)" \
+                if tid in TARGETS_BY_ID else suggest(tid, list(targets))
+            raise SpecError(where, f"targets.{tid}", "is not a target" + hint)
         if isinstance(w, dict):
             check_keys(where, w, {"weight": float, "center": float, "lower": float,
                                   "upper": float}, f"targets.{tid}.")
@@ -186,7 +214,7 @@ def _weighted_targets(where: str, table: Any) -> tuple[dict[str, float],
         weights[tid] = float(w)
     if not any(weights.values()):
         raise SpecError(where, "targets", "expected at least one target with weight > 0")
-    return weights, tuple(targets[t.id] for t in DINGLOU_TARGETS)
+    return weights, tuple(targets[t.id] for t in known)
 
 
 # -- evaluation ------------------------------------------------------------------
@@ -209,25 +237,45 @@ class Evaluation:
 def evaluate_chunk(spec: CalibrationSpec, chunk: np.ndarray) -> np.ndarray:
     """Ensemble statistic of every target for a chunk of candidates, shape
     (candidates, targets). Every candidate runs the spec's replicates on the same
-    seeds (common random numbers). A module-level function, so that it can run in
-    worker processes."""
-    R = spec.replicates
-    seeds = replicate_seeds(spec.seed, R)
-    scenarios = [scenario_for(spec, v) for v in chunk]
-    out = simulate_universes([s for s in scenarios for _ in range(R)], seeds * len(chunk),
-                             list(range(R)) * len(chunk))
-    village = out.village_names.index(spec.scenario.focus_village)
+    seeds (common random numbers), offline too if a weighted target needs it, and
+    its township if one does; each kind of run is one batch of universes. A
+    module-level function, so that it can run in worker processes."""
+    needs = {t.needs for t in spec.targets if spec.weights.get(t.id, 0.0) > 0}
+    values = [dict(zip(spec.names, _cast(spec, v), strict=True)) for v in chunk]
+    mains = [spec.scenario.replace(v) for v in values]
+    runs = {"main": _batch(mains, spec.replicates, spec.seed)}
+    if "counterfactual" in needs:
+        runs["counterfactual"] = _batch([counterfactual_of(s) for s in mains],
+                                        spec.replicates, spec.seed)
+    if "township" in needs and spec.township is not None:
+        runs["township"] = _batch([spec.township.replace(v) for v in values],
+                                  spec.township_replicates, spec.seed)
     stats = np.full((len(chunk), len(spec.targets)), np.nan)
-    for k, t in enumerate(spec.targets):
-        per = t.values(out, village).reshape(len(chunk), R)
-        stats[:, k] = [t.statistic(row) for row in per]
+    for c in range(len(chunk)):
+        one = Runs(**{kind: part[c] for kind, part in runs.items()})
+        for k, t in enumerate(spec.targets):
+            if t.available(one):
+                stats[c, k] = t.statistic(t.values(one))
     return stats
+
+
+def _batch(scenarios: list[Scenario], replicates: int, seed: int) -> list:
+    """Each scenario's ensemble (the same replicate seeds for all), run as one batch of
+    universes and split back into one RunOutput per scenario."""
+    seeds = replicate_seeds(seed, replicates)
+    out = simulate_universes([s for s in scenarios for _ in range(replicates)],
+                             seeds * len(scenarios), list(range(replicates)) * len(scenarios))
+    return [out.select(slice(c * replicates, (c + 1) * replicates))
+            for c in range(len(scenarios))]
+
+
+def _cast(spec: CalibrationSpec, values: np.ndarray) -> list[float | int]:
+    return [p.cast(v) for p, v in zip(spec.parameters, values, strict=True)]
 
 
 def scenario_for(spec: CalibrationSpec, values: np.ndarray) -> Scenario:
     """The base scenario with the free parameters set to ``values`` (model units)."""
-    return spec.scenario.replace({p.name: p.cast(v)
-                                  for p, v in zip(spec.parameters, values, strict=True)})
+    return spec.scenario.replace(dict(zip(spec.names, _cast(spec, values), strict=True)))
 
 
 class Evaluator:
@@ -368,14 +416,18 @@ def calibrate(spec: CalibrationSpec, root: Path = Path("results"),
             tick("optimise", generation, spec.maxiter, float(intermediate_result.fun))
 
         init: Any = "latinhypercube"
+        x0 = None
         if "population" in state:
             init = state["population"]
+        elif spec.start_from_scenario:  # the base scenario's values join the first population
+            x0 = np.clip([p.to_search(float(spec.scenario[p.name])) for p in spec.parameters],
+                         [b[0] for b in bounds], [b[1] for b in bounds])
         tick("optimise", generation, spec.maxiter, history[-1]["best_distance"] if history
              else float("nan"))
         res = differential_evolution(
             objective, bounds, popsize=spec.popsize, maxiter=spec.maxiter - generation,
             tol=spec.tol, mutation=spec.mutation, recombination=spec.recombination,
-            rng=spec.optimizer_seed + generation, init=init, polish=False,
+            rng=spec.optimizer_seed + generation, init=init, x0=x0, polish=False,
             vectorized=True, updating="deferred", callback=callback)
         best_x = res.x
         _save_checkpoint(work, stage="abc", generation=generation, best_x=best_x,
@@ -398,7 +450,7 @@ def calibrate(spec: CalibrationSpec, root: Path = Path("results"),
     else:
         search = np.zeros((0, len(bounds)))
         samples = np.zeros((0, len(bounds)))
-    T = len(DINGLOU_TARGETS)
+    T = len(spec.targets)
     done = int(state.get("abc_done", 0))
     sample_stats = np.full((n, T), np.nan)
     sample_met = np.zeros((n, T), dtype=bool)
@@ -430,9 +482,7 @@ def calibrate(spec: CalibrationSpec, root: Path = Path("results"),
     # 3. check the best with more replicates -------------------------------------
     tick("check", 0, 1, best_so_far)
     best_scenario = scenario_for(spec, best_values)
-    check = simulate(best_scenario, replicates=spec.final_replicates, seed=best_scenario.seed)
-    evaluator.runs += spec.final_replicates
-    rows = dinglou_targets(check)
+    rows = check_table(spec, best_scenario, evaluator)
     best_distance = float(history[-1]["best_distance"]) if history else float("nan")
     tick("check", 1, 1, best_distance)
 
@@ -446,6 +496,23 @@ def calibrate(spec: CalibrationSpec, root: Path = Path("results"),
     )
     result.folder = write_calibration(result, work, root, started, command)
     return result
+
+
+def check_table(spec: CalibrationSpec, best: Scenario, evaluator: Evaluator) -> list[TargetRow]:
+    """The target table at the calibrated values with the check's replicates (and the
+    township's, if any), from the scenario's own seed."""
+    n = spec.final_replicates
+    runs = Runs(simulate(best, replicates=n, seed=best.seed),
+                simulate(counterfactual_of(best), replicates=n, seed=best.seed))
+    evaluator.runs += 2 * n
+    rows = dinglou_targets(runs)
+    if spec.township is not None:
+        values = dict(zip(spec.names, [best[k] for k in spec.names], strict=True))
+        k = max(spec.township_replicates, n // 5)
+        township = simulate(spec.township.replace(values), replicates=k, seed=best.seed)
+        evaluator.runs += k
+        rows += township_targets(Runs(runs.main, township=township))
+    return rows
 
 
 def parameter_ranges(spec: CalibrationSpec, best: np.ndarray, samples: np.ndarray,
@@ -520,7 +587,7 @@ def write_calibration(result: CalibrationResult, work: Path, root: Path, started
                      for k in ("generation", "best_distance", "mean_distance")})
     rundir.write_table(folder, "history", hist)
     cols: dict[str, Any] = {n: result.samples[:, j] for j, n in enumerate(names)}
-    for k, t in enumerate(DINGLOU_TARGETS):
+    for k, t in enumerate(spec.targets):
         cols[f"{t.id}_stat"] = result.sample_stats[:, k]
         cols[f"{t.id}_met"] = result.sample_met[:, k]
     cols["distance"] = result.sample_distance
@@ -605,9 +672,16 @@ def report_markdown(result: CalibrationResult) -> str:
         f"# Calibration: {spec.name}",
         "",
         f"Base scenario `{Path(spec.scenario.path).name}`; {len(spec.parameters)} free "
-        f"parameters; targets D1-D8 of docs/TARGETS.md. Method of simulated moments: "
+        f"parameters; weighted targets {', '.join(t for t, w in spec.weights.items() if w)} "
+        f"of docs/TARGETS.md"
+        + (f" (T1 and P1 on `{Path(spec.township.path).name}`, {spec.township_replicates} "
+           "replicates per candidate)" if spec.township is not None else "")
+        + ". Method of simulated moments: "
         f"differential evolution (scipy; population {spec.popsize} per parameter, "
-        f"{len(result.history)} generations), {spec.replicates} replicates per candidate with "
+        f"{len(result.history)} generations"
+        + (", the base scenario's values in the first population" if spec.start_from_scenario
+           else "")
+        + f"), {spec.replicates} replicates per candidate with "
         f"common random numbers (root seed {spec.seed}); then rejection ABC with "
         f"{len(result.samples)} Latin-hypercube samples in a box of ±{spec.box:.0%} of each "
         f"parameter's search range around the optimum, keeping samples that meet every "

@@ -44,7 +44,7 @@ from .designs import Design, parse_design
 from .executors import Executor, InProcess
 from .parameters import Parameter, parse_parameters
 
-DEFAULT_SERIES = ("participation", "shops", "sales_yuan", "poor", "migrants", "returns")
+DEFAULT_SERIES = ("participation", "sellers", "sales_yuan", "poor", "migrants", "returns")
 
 StageProgress = Callable[[str, int, int, str], None]
 """``progress(stage, done, total, note)``, shared by sweeps and calibration."""

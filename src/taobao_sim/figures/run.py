@@ -54,7 +54,7 @@ def adoption(out: RunOutput, path: Path) -> Path:
     hh = metrics.series(out, "households", v)
     band(ax, x, metrics.series(out, "engaged", v) / hh, COLOURS["main"],
           "engaged in the trade (shop or industry job)")
-    band(ax, x, metrics.series(out, "shops", v) / hh, COLOURS["second"], "running a shop")
+    band(ax, x, metrics.series(out, "sellers", v) / hh, COLOURS["second"], "running a shop")
     if out.scenario.targets == "dinglou":
         d4 = TARGETS_BY_ID["D4"]
         ax.errorbar([2018.96], [d4.center], yerr=[[d4.center - d4.lower], [d4.upper - d4.center]],
@@ -70,21 +70,22 @@ def adoption(out: RunOutput, path: Path) -> Path:
 
 
 def poverty(out: RunOutput, path: Path) -> Path:
-    """Poor households at each assessment (December), with the real exit year."""
+    """Poverty incidence at each assessment (December), with the official exit line
+    (2%) and the real exit year."""
     v, where = _focus(out)
-    years, poor = metrics.yearly(out, "poor", v, how="december")
-    hh = metrics.series(out, "households", v)[:, 0:1]
-    share = poor / hh
+    years, share = metrics.incidence(out, v)
     fig, ax = subplots(figsize=(8, 4.8))
     lo, hi = np.percentile(share, BAND, axis=0)
     ax.bar(years, share.mean(axis=0), color=COLOURS["main"], alpha=0.8, width=0.7,
-           label="poor households (mean of replicates)")
+           label="poverty incidence: people in poor households (mean of replicates)")
     ax.vlines(years, lo, hi, color="black", lw=1.2, label="5-95% of replicates")
+    ax.axhline(metrics.EXIT_INCIDENCE, color=COLOURS["grey"], ls=":", lw=1.2,
+               label="official exit line: incidence under 2%")
     if out.scenario.targets == "dinglou":
         ax.axvline(POVERTY_EXIT_YEAR - 0.5, color=COLOURS["real"], ls="--", lw=1.5,
                    label=f"real: whole village out of poverty in {POVERTY_EXIT_YEAR}")
     ax.set_xlabel("year (assessment in December on the year's income)")
-    ax.set_ylabel("share of households below the poverty line")
+    ax.set_ylabel("share of registered residents in poor households")
     ax.set_ylim(bottom=0)
     finish(fig, ax, f"Poverty in {where}", path, _caption(out))
     return path

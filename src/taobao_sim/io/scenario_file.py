@@ -135,8 +135,10 @@ def _validate_series(where: str, value: Any) -> None:
         raise ScenarioError(where, "series", "expected a table of series")
     for name, table in value.items():
         dotted = f"series.{name}"
-        if name not in params.SERIES_NAMES:
-            raise ScenarioError(where, dotted, "is not a known series"
+        if name not in params.SERIES_NAMES and not (
+                name.startswith("demand_") and name.endswith("_yuan_year") and len(name) > 18):
+            raise ScenarioError(where, dotted, "is not a known series (or a category's "
+                                "demand_<category>_yuan_year)"
                                 + suggest(name, list(params.SERIES_NAMES)))
         if not isinstance(table, dict):
             raise ScenarioError(where, dotted, 'expected a table of "YYYY" = value')

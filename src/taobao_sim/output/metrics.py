@@ -74,3 +74,32 @@ def taobao_villages(out: RunOutput) -> tuple[np.ndarray, np.ndarray]:
         )
         status.append(ok)
     return uniq, np.stack(status, axis=1)
+
+
+#: Official village poverty exit rule: poverty incidence (poor people / registered
+#: residents) under this share at the December assessment, staying under it.
+EXIT_INCIDENCE = 0.02
+
+
+def incidence(out: RunOutput, village: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Years and poverty incidence (poor people / registered residents) at each
+    December assessment, (universes, years); summed over villages if ``village``
+    is None."""
+    years, poor = yearly(out, "poor_people", village, how="december")
+    _, people = yearly(out, "people", village, how="december")
+    return years, poor / np.maximum(people, 1.0)
+
+
+def poverty_exit_year(out: RunOutput, village: int | None = None) -> np.ndarray:
+    """Per universe, the year the village (or the world) exits poverty by the official
+    rule: the first December assessment with incidence under 2% that stays under 2%
+    at every later one (NaN: not within the run)."""
+    years, inc = incidence(out, village)
+    below = inc < EXIT_INCIDENCE
+    exit_year = np.full(inc.shape[0], np.nan)
+    for u in range(inc.shape[0]):
+        for k in range(len(years)):
+            if below[u, k:].all():
+                exit_year[u] = years[k]
+                break
+    return exit_year

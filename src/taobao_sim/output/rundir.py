@@ -165,7 +165,7 @@ def summary(out: RunOutput, rows: list[TargetRow]) -> dict[str, Any]:
         "focus_village": out.scenario.focus_village,
         "replicates": len(out.seeds),
         "rows": [r.as_dict() for r in rows],
-        "all_met": all(bool(r.met) for r in rows) if has_tol else None,
+        "all_met": all(bool(r.met) for r in rows if r.met is not None) if has_tol else None,
     }
 
 
@@ -175,11 +175,14 @@ FiguresFn = Callable[[RunOutput, Path], list[Path]]
 
 def write_run(out: RunOutput, rows: list[TargetRow], root: Path, root_seed: int,
               started: str, t0: float, figures: FiguresFn | None = None,
-              command: list[str] | None = None) -> Path:
+              command: list[str] | None = None,
+              extra_tables: dict[str, pa.Table] | None = None) -> Path:
     """Write a complete run folder and return its path.
 
     Args:
         figures: draws the run's figures into ``figures/`` (None: no figures).
+        extra_tables: more tables to write (as ``<name>.parquet`` and ``.csv``), e.g.
+            the time series of the run's counterfactual without e-commerce.
     """
     with run_folder(root, out.scenario.name, new_run_id(root_seed)) as run:
         folder = run.path
@@ -187,6 +190,8 @@ def write_run(out: RunOutput, rows: list[TargetRow], root: Path, root_seed: int,
         panel = tables.households_table(out)
         if panel is not None:
             write_table(folder, "households", panel)
+        for name, table in (extra_tables or {}).items():
+            write_table(folder, name, table)
         atomic_write_json(folder / "summary.json", summary(out, rows))
         if figures is not None:
             (folder / "figures").mkdir()

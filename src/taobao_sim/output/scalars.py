@@ -11,13 +11,15 @@ from . import metrics
 #: Scalar outputs recorded for every run: name -> description (unit).
 OUTPUTS: dict[str, str] = {
     "participation_end": "share of households engaged in the last month (0-1)",
-    "shops_end": "households whose shop sold in the last month",
+    "sellers_end": "households whose shop sold in the last month",
+    "firms_end": "workshops and factories running in the last month",
     "sales_last_year_yuan": "online sales in the last (calendar) year, yuan",
     "poor_end": "households poor at the last assessment",
     "migrants_end": "people away in the city in the last month",
     "returns_total": "people who came back over the run",
     "first_shop_year": "year the first shop sold (NaN: never)",
-    "poverty_exit_year": "first year from which no household is poor to the end (NaN: never)",
+    "poverty_exit_year": "year the poverty incidence falls under 2% for good (official exit "
+                         "rule; NaN: not within the run)",
     "taobao_village_year": "first year a village meets the Taobao-village rule (NaN: never)",
     "taobao_villages_end": "villages meeting the Taobao-village rule in the last year",
 }
@@ -30,16 +32,7 @@ def run_outputs(out: RunOutput, village: int | None) -> dict[str, np.ndarray]:
 
     years = out.months // 12
     last_year = years[-1]
-    _, poor_dec = metrics.yearly(out, "poor", village, how="december")
-    uniq = np.unique(years)
-    exit_year = np.full(len(poor_dec), np.nan)
-    for u in range(len(poor_dec)):
-        zero = poor_dec[u] == 0
-        # first year from which the count stays at zero to the end
-        for k in range(len(uniq)):
-            if zero[k:].all():
-                exit_year[u] = uniq[k]
-                break
+    exit_year = metrics.poverty_exit_year(out, village)
     first = out.first_open[:, :, 0] if village is None else out.first_open[:, [village], 0]
     first = np.where(first >= 0, first, np.iinfo(np.int64).max).min(axis=1)
     first_year = np.where(first < np.iinfo(np.int64).max, (out.months[0] + first) // 12,
@@ -51,7 +44,8 @@ def run_outputs(out: RunOutput, village: int | None) -> dict[str, np.ndarray]:
     tv_year = np.where(any_tv.any(axis=1), tv_years[np.argmax(any_tv, axis=1)], np.nan)
     return {
         "participation_end": s("participation")[:, -1],
-        "shops_end": s("shops")[:, -1],
+        "sellers_end": s("sellers")[:, -1],
+        "firms_end": s("firms")[:, -1],
         "sales_last_year_yuan": s("sales_yuan")[:, years == last_year].sum(axis=1),
         "poor_end": s("poor")[:, -1],
         "migrants_end": s("migrants")[:, -1],

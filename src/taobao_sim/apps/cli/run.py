@@ -42,8 +42,8 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     from ...engines import simulate
     from ...figures.run import run_figures
     from ...io.scenario_file import load_scenario
-    from ...output import provenance, rundir
-    from ...output.targets import target_table
+    from ...output import provenance, rundir, tables
+    from ...output.targets import Runs, counterfactual_of, target_table
 
     check_threads(args.threads)
     root = rundir.check_output_root(args.out)
@@ -59,10 +59,18 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
         out = simulate(scenario, replicates=n, seed=seed, threads=args.threads,
                        progress=lambda done, total: tick(label, done, total),
                        engine=args.engine)
-    rows = target_table(out)
+        counterfactual = None
+        if scenario.targets == "dinglou":  # D9 compares with the same replicates offline
+            label = f"{scenario.name} without e-commerce: {n} replicates ({args.engine})"
+            counterfactual = simulate(counterfactual_of(scenario), replicates=n, seed=seed,
+                                      threads=args.threads, engine=args.engine,
+                                      progress=lambda done, total: tick(label, done, total))
+    rows = target_table(Runs(out, counterfactual))
+    extra = {} if counterfactual is None else \
+        {"counterfactual_timeseries": tables.timeseries_table(counterfactual)}
     folder = rundir.write_run(out, rows, root, seed, started, t0,
                               figures=None if args.no_figures else run_figures,
-                              command=command_line(argv))
+                              command=command_line(argv), extra_tables=extra)
     print_table(out.scenario.name, rows, n, out.wall_seconds)
     print(f"results: {shown(folder)}")
     return 0

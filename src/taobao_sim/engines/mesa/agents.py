@@ -6,7 +6,8 @@ household, :data:`~taobao_sim.core.state.HOUSEHOLD_DTYPE`, as in the fast engine
 each state variable of :data:`~taobao_sim.core.state.HOUSEHOLD` is an attribute
 of the agent that reads and writes its record. :meth:`Household.step` runs the
 household's month through the same compiled function the fast engine calls
-(:func:`taobao_sim.engines.month.household_month`).
+(:func:`taobao_sim.engines.month.advance_household`); the village runs the
+village-level phases of the month (:mod:`taobao_sim.engines.month`).
 """
 
 from __future__ import annotations
@@ -26,57 +27,69 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Village:
-    """A village: its households and what they face each month.
+    """A village: its households, its labour market and what they face each month.
 
     Attributes:
         index: position in the scenario's village list.
         name: village name.
+        category: index of its product category.
         households: its households, in index order.
+        lo, hi: its households' indices in the model's record array.
         internet_step: month index from which its households can sell online.
-        discovery_multiplier: factor on the discovery rate.
         connect_cost: public cost (yuan) of connecting it early under a broadband policy.
         aggregates: what its households left at the end of last month
             (:data:`taobao_sim.engines.month.A`).
         view: what its households face this month (:class:`rules.VillageView`).
+        goods: its goods market this month (:class:`rules.GoodsMarket`).
     """
 
-    def __init__(self, index: int, name: str, internet_step: int,
-                 discovery_multiplier: float, connect_cost: float = 0.0) -> None:
+    def __init__(self, index: int, name: str, category: int, lo: int, hi: int,
+                 internet_step: int, connect_cost: float = 0.0) -> None:
         self.index = index
         self.name = name
+        self.category = category
+        self.lo, self.hi = lo, hi
         self.households: list[Household] = []
         self.internet_step = internet_step
-        self.discovery_multiplier = discovery_multiplier
         self.connect_cost = connect_cost
         self.aggregates = np.zeros(month.N_AGG)
         self.view: rules.VillageView | None = None
+        self.goods: rules.GoodsMarket | None = None
         self.record = month.empty_record()  # this month's recorded series
         self.next_aggregates = np.zeros(month.N_AGG)
 
     @property
     def shops(self) -> int:
-        """Shops active at the end of last month."""
-        return int(self.aggregates[A.SHOPS])
+        """Households whose shop was active at the end of last month."""
+        return int(self.aggregates[A.SELLERS])
 
     def begin_month(self, model: TaobaoModel) -> None:
-        """Phase 1 of the month: the view its households decide on."""
-        t = model.t
-        self.view = month.village_view(
-            model.p, t, model.month_of_year, model.city_wage[t], model.reputation_total,
-            self.aggregates, self.internet_step, self.discovery_multiplier)
+        """Phases 1 and 2: the view its households decide on; last month's hires and
+        layoffs reach its households; its goods market."""
+        t, p = model.t, model.p
+        lab = model.lab[self.index]
+        orders = rules.orders_per_reputation(p, t, model.demand[t, self.category],
+                                             model.reputation_total[self.category])
+        self.view = month.village_view(p, t, model.city_wage[t], orders, self.aggregates, lab,
+                                       self.internet_step)
+        goods, capacity, eligible = month.open_village_month(
+            p, model.records, self.lo, self.hi, 0, model.universe_seed, t, self.view, lab)
+        self.goods = rules.goods_market(p, self.view, goods, capacity, eligible,
+                                        self.hi - self.lo)
         self.record = month.empty_record()
         self.next_aggregates = np.zeros(month.N_AGG)
 
     def end_month(self, model: TaobaoModel) -> None:
-        """Phases 2b and 3: add up its households' months in index order (so the agents
-        may have stepped in any order) and close the month's record; its sums become
-        next month's aggregates."""
+        """Phases 3b and 4: add up its households' months in index order (so the agents
+        may have stepped in any order) and close the month's record."""
+        t, p = model.t, model.p
         for h in self.households:
-            month.record_household(self.record, self.next_aggregates, model.first_open,
-                                   self.index, h.index, h.index, h.new_state, h.last, model.t,
-                                   model.panel, model.panel_year)
-        month.close_village_month(model.p, model.t, self.view, self.record, self.connect_cost)
-        model.metrics[model.t, self.index] = self.record
+            month.record_household(p, self.record, self.next_aggregates, model.first_open,
+                                   self.index, h.index, h.index, h.old_state, h.new_state,
+                                   h.last, t, model.panel, model.panel_year)
+        month.close_village_month(p, t, self.view, self.record, model.lab[self.index],
+                                  model.demand[t, self.category], self.connect_cost)
+        model.metrics[t, self.index] = self.record
         self.aggregates = self.next_aggregates
 
     def __repr__(self) -> str:
@@ -87,12 +100,11 @@ class Household(mesa.Agent):
     """One household.
 
     State (docs/ODD.md, section 2; one attribute per variable of
-    ``taobao_sim.core.state.HOUSEHOLD``): ``members``, ``workers`` (working-age
-    members), ``away`` (migrants), ``employed``, ``shop_state`` (0 none, 1
-    preparing, 2 active), ``shop_age``, ``loss_run``, ``poor``, ``capital`` and
-    ``debt`` (yuan), ``skill`` (0-1), ``reputation``, ``land``, and this year's
-    ``income_ytd``, ``sales_ytd``, ``profit_ytd`` (yuan). ``last`` holds last
-    month's :class:`rules.Outcome` (sales, profit, income, returns...).
+    ``taobao_sim.core.state.HOUSEHOLD``), read from and written to its record:
+    members, working-age members, elderly, migrants, jobs, commuting jobs, home
+    workers, its shop and workshop, savings, skill, reputation and the year's
+    accounts. ``last`` holds last month's :class:`rules.Outcome` (sales, profit,
+    income, returns...).
     """
 
     def __init__(self, model: TaobaoModel, index: int, village: Village,
@@ -102,6 +114,7 @@ class Household(mesa.Agent):
         self.village = village
         self.ties = ties
         self.last: rules.Outcome | None = None
+        self.old_state: state.HouseholdState | None = None
         self.new_state: state.HouseholdState | None = None
 
     # -- derived, read-only ------------------------------------------------------
@@ -137,9 +150,10 @@ class Household(mesa.Agent):
         record changes, and its ties will see the outcome next month (they read only
         last month's), so households may step in any order."""
         m = self.model
-        self.new_state, self.last = month.advance_household(
+        v = self.village
+        self.old_state, self.new_state, self.last = month.advance_household(
             m.p, m.records, self.index, self.index, m.ties_ptr, m.ties_idx, m.seen_now,
-            m.seen_next, self.village.view, m.universe_seed, m.t, m.month_of_year, m.farm_head,
+            m.seen_next, v.view, v.goods, m.universe_seed, m.t, m.month_of_year, m.farm_head,
             m.poverty_line[m.t])
 
     def __repr__(self) -> str:

@@ -30,6 +30,7 @@ import mesa
 import numpy as np
 
 from ...core import dates, params
+from ...core.params import P
 from ...core.records import N_METRICS, N_PANEL, M
 from ...core.rng import replicate_seeds
 from ...core.rules import farm_income_head
@@ -39,7 +40,6 @@ from ...core.world import build_world
 from ...io.scenario_file import load_scenario
 from .. import month
 from ..fast import ProgressFn
-from ..month import A
 from .agents import Household, Village
 
 
@@ -79,7 +79,10 @@ class TaobaoModel(mesa.Model):
             model_reporters={
                 "date": lambda m: m.date,
                 "participation": lambda m: m._last(M.ENGAGED) / len(m.households),
+                "sellers": lambda m: m._last(M.SELLERS),
                 "shops": lambda m: m._last(M.SHOPS),
+                "firms": lambda m: m._last(M.FIRMS),
+                "industry_workers": lambda m: m._last(M.INDUSTRY_WORKERS),
                 "sales_yuan": lambda m: m._last(M.SALES_YUAN),
                 "poor": lambda m: m._last(M.POOR),
                 "migrants": lambda m: m._last(M.MIGRANTS),
@@ -89,32 +92,45 @@ class TaobaoModel(mesa.Model):
         )
 
     def _build(self, s: Scenario, universe_seed: int) -> None:
-        """Households, villages and the buffers the month reads and writes."""
+        """Households, villages, the labour market and the buffers the month reads and
+        writes."""
         world = build_world([s], [universe_seed])
+        self.world = world
         self.records = world.households  # one record per household: the agents' state
         self.ties_ptr, self.ties_idx = world.ties_ptr, world.ties_idx
-        self.villages = [
-            Village(k, v.name, int(world.village_internet_step[k]),
-                    float(world.village_discovery[k]), float(world.village_connect_cost[k]))
-            for k, v in enumerate(s.villages)
-        ]
-        self.households: list[Household] = []
-        for v in self.villages:
-            lo, hi = world.village_start[v.index], world.village_start[v.index + 1]
-            v.aggregates = month.initial_aggregates(self.records, lo, hi)
-            for i in range(lo, hi):
-                h = Household(self, i, v, self.ties_idx[self.ties_ptr[i]:self.ties_ptr[i + 1]])
-                v.households.append(h)
-                self.households.append(h)
-        n = len(self.households)
-        self.reputation_total = float(sum(v.aggregates[A.REPUTATION] for v in self.villages))
-        self.seen = np.full((2, n), np.nan, dtype=np.float32)
         T = s.months
         self.city_wage = s.series.monthly("migrant_wage_yuan_month", s.start, T)
         self.poverty_line = s.series.monthly("poverty_line_yuan_head_year", s.start, T)
+        self.demand = month.category_demand(s, T, world.categories)
+        self.villages = [
+            Village(k, v.name, int(world.village_category[k]), int(world.village_start[k]),
+                    int(world.village_start[k + 1]), int(world.village_internet_step[k]),
+                    float(world.village_connect_cost[k]))
+            for k, v in enumerate(s.villages)
+        ]
+        self.households: list[Household] = []
+        self.lab = np.zeros((len(self.villages), month.N_LAB))
+        for v in self.villages:
+            v.aggregates = month.initial_aggregates(self.p, self.records, v.lo, v.hi)
+            self.lab[v.index] = month.initial_labour(self.p, self.city_wage[0], v.aggregates)
+            for i in range(v.lo, v.hi):
+                h = Household(self, i, v, self.ties_idx[self.ties_ptr[i]:self.ties_ptr[i + 1]])
+                v.households.append(h)
+                self.households.append(h)
+        self.commute = np.zeros(world.commute_neighbours.shape, dtype=np.int64)
+        self.reputation_total = self._category_reputation()
+        n = len(self.households)
+        self.seen = np.full((2, n), np.nan, dtype=np.float32)
         self.metrics = np.zeros((T, len(self.villages), N_METRICS))
         self.panel = np.full((panel_years(s), n, N_PANEL), np.nan, dtype=np.float32)
         self.first_open = np.full((len(self.villages), 2), -1, dtype=np.int64)
+
+    def _category_reputation(self) -> np.ndarray:
+        agg = np.stack([v.aggregates for v in self.villages])
+        out = np.zeros((1, self.world.n_categories))
+        month.category_reputation(agg, self.world.village_universe,
+                                  self.world.village_category, out)
+        return out[0]
 
     # -- reading -------------------------------------------------------------
     @property
@@ -163,7 +179,15 @@ class TaobaoModel(mesa.Model):
     def _end_month(self) -> None:
         for v in self.villages:
             v.end_month(self)
-        self.reputation_total = float(sum(v.aggregates[A.REPUTATION] for v in self.villages))
+        t = self.t
+        nxt = min(t + 1, self.scenario.months - 1)
+        w = self.world
+        month.labour_market(
+            w.params, w.village_universe, np.stack([v.aggregates for v in self.villages]),
+            self.lab, self.commute, w.commute_neighbours, w.commute_distance, w.origin_ptr,
+            w.origin_dest, w.origin_slot, np.array([self.city_wage[nxt] / self.city_wage[t]]),
+            np.array([self.city_wage[nxt] * self.p[P.CASUAL_WAGE_RATIO]]), self.metrics[t])
+        self.reputation_total = self._category_reputation()
 
     def run(self, progress: ProgressFn | None = None) -> None:
         """Step to the scenario's end."""
@@ -183,7 +207,9 @@ _AGENT_REPORTERS = {
     "skill": "skill",
     "members_home": lambda h: h.members - h.away,
     "members_away": "away",
-    "employed": "employed",
+    "employed": lambda h: h.jobs + h.commuters,
+    "homeworkers": "homeworkers",
+    "firm": "firm",
     "poor": "poor",
 }
 
