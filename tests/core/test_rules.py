@@ -169,6 +169,22 @@ def test_sales_follow_reputation_up_to_the_goods_ready(p):
     assert sales == 20_000.0
 
 
+@pytest.mark.parametrize("rep", [0.5, 5.0, 20.0, 80.0])
+@pytest.mark.parametrize("avg", [0.0, 1_000.0, 10_000.0, 40_000.0])
+def test_unserved_sales_are_zero_only_when_the_goods_ready_cover_the_orders(p, rep, avg):
+    """One category, no competition: a shop's orders are its reputation's share of
+    demand; what it cannot serve (orders beyond the goods it has ready, its averaged
+    orders plus the buffer) is unserved, and nothing else is."""
+    vv = view(orders_per_rep=1000.0)
+    hs = household(shop_state=ACTIVE, shop_age=5, reputation=rep, orders=avg)
+    lab = rules.labour_use(p, hs)
+    shop = rules.shop_month(p, hs, vv, market(), lab, np.uint64(3))
+    ready = (1.0 + p[P.STOCK_BUFFER]) * avg
+    assert shop.orders == 1000.0 * rep
+    assert (shop.unserved == 0.0) == (ready >= shop.orders)
+    assert shop.unserved == pytest.approx(max(0.0, shop.orders - ready))
+
+
 def test_shop_costs(p):
     vv = view(goods_share=0.6, selling_cost=0.1, wage=2000.0, service_cost=3000.0)
     gm = market(local_share=0.25)

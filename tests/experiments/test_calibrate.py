@@ -190,3 +190,19 @@ def test_recovers_known_parameters(write_toml, tmp_path):
         assert row["low"] <= truth[row["name"]] <= row["high"], row
     # the fit itself meets the pseudo-observed targets
     assert result.best_distance < 3.0
+
+
+def test_ranges_are_not_judged_on_a_handful_of_samples(spec_file):
+    """Two accepted samples say nothing about how wide the accepted set is: the range is
+    shown but no verdict of identification is given."""
+    spec = cal.load_spec(spec_file)
+    rng = np.random.default_rng(1)
+    search = rng.uniform(0.2, 0.4, size=(50, 2))
+    accepted = np.zeros(50, bool)
+    lo, hi = np.array([0.0, 0.0]), np.array([1.0, 1.0])
+    for k, judged in ((2, False), (cal.MIN_ACCEPTED, True)):
+        accepted[:] = False
+        accepted[:k] = True
+        rows = cal.parameter_ranges(spec, np.array([0.3, 1e4]), search, accepted, lo, hi, search)
+        assert all(r["verdict"].startswith("not judged") != judged for r in rows)
+        assert all(r["low"] is not None for r in rows)

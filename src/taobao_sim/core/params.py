@@ -92,7 +92,7 @@ WORLD: tuple[Param, ...] = (
        "Watts-Strogatz ring before rewiring (rounded down to an even number)."),
     _P("world", "tie_rewiring", "float", 0.1, "share", 0.0, 1.0,
        "Share of within-village ties rewired to a random household of the same village."),
-    _P("world", "inter_village_ties", "float", 0.5, "ties per household", 0.0, 20.0,
+    _P("world", "inter_village_ties", "float", 0.2587, "ties per household", 0.0, 20.0,
        "Mean number of weak ties from a household to households of other villages."),
     _P("world", "tie_distance_km", "float", 2.0, "km", 0.01, 1000.0,
        "Distance over which the chance of a tie between villages falls by a factor e."),
@@ -186,10 +186,10 @@ KERNEL_PARAMS: tuple[Param, ...] = (
     _P("market", "season_amplitude", "float", 0.35, "share", 0.0, 0.95,
        "Strength of the seasons (peaks before Children's Day 1 June, Halloween and "
        "New Year performances; trough in late summer)."),
-    _P("market", "outside_reputation", "float", 4000.0, "reputation units", 1e-6, 1e12,
+    _P("market", "outside_reputation", "float", 5900.0, "reputation units", 1e-6, 1e12,
        "Reputation of all sellers of a category nationwide at the start, in units of a new "
        "shop's reputation: a shop's share of national demand is its reputation over this."),
-    _P("market", "outside_growth_per_year", "float", 0.25, "per year", -0.5, 5.0,
+    _P("market", "outside_growth_per_year", "float", 0.2502, "per year", -0.5, 5.0,
        "Growth rate of that national reputation (more and better sellers nationwide)."),
     _P("market", "max_share", "float", 0.8, "share", 0.01, 1.0,
        "Most of a category's national demand the simulated sellers can take together; "
@@ -219,19 +219,19 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        "Fabric and accessories bought from outside, per yuan of goods (at outside prices) "
        "made in the village."),
     # shops --------------------------------------------------------------
-    _P("shops", "discovery_rate", "float", 0.0002, "per household per month", 0.0, 1.0,
+    _P("shops", "discovery_rate", "float", 5.077e-05, "per household per month", 0.0, 1.0,
        "Chance a household with a member at home and internet access decides to consider "
        "selling without any seller among its ties (independent discovery)."),
-    _P("shops", "base_discovery_factor", "float", 20.0, "x", 0.0, 1e6,
+    _P("shops", "base_discovery_factor", "float", 4450.0, "x", 0.0, 1e6,
        "How many times likelier a household that already made the product (industry base) "
        "is to discover online selling on its own."),
-    _P("shops", "imitation", "float", 0.3, "per month", 0.0, 1.0,
+    _P("shops", "imitation", "float", 0.5, "per month", 0.0, 1.0,
        "Chance a household considers selling in a month when all of its ties sell (scaled "
        "by the share of ties that sell)."),
-    _P("shops", "work_exposure", "float", 0.02, "per month", 0.0, 1.0,
+    _P("shops", "work_exposure", "float", 0.01845, "per month", 0.0, 1.0,
        "Chance a household with a member working in the industry (job, commuting or "
        "piece-work) considers selling in a month: it sees the trade from inside."),
-    _P("shops", "entry_beta", "float", 1.0, "per 1000 yuan per month", 0.0, 100.0,
+    _P("shops", "entry_beta", "float", 0.4908, "per 1000 yuan per month", 0.0, 100.0,
        "Sensitivity of the start-up decision to the profit a household expects over its "
        "outside option (logit)."),
     _P("shops", "age_effect", "float", 0.3, "logit per 10 years", 0.0, 10.0,
@@ -251,10 +251,10 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        "Running cost of an active shop (connection, electricity, software)."),
     _P("shops", "initial_reputation", "float", 1.0, "reputation units", 1e-6, 1e6,
        "Reputation of a new shop (the unit of reputation)."),
-    _P("shops", "reputation_growth", "float", 0.08, "per month", 0.0, 2.0,
+    _P("shops", "reputation_growth", "float", 0.055, "per month", 0.0, 2.0,
        "Monthly growth rate of a shop's reputation while far below its capacity and "
        "serving its orders."),
-    _P("shops", "reputation_capacity", "float", 300.0, "reputation units", 1e-3, 1e9,
+    _P("shops", "reputation_capacity", "float", 90.0, "reputation units", 1e-3, 1e9,
        "Reputation a shop of median ability and skill 1 grows towards (logistic growth)."),
     _P("shops", "capacity_skill_elasticity", "float", 1.0, "", 0.0, 10.0,
        "Capacity is reputation_capacity * ability * skill ** this."),
@@ -296,17 +296,17 @@ KERNEL_PARAMS: tuple[Param, ...] = (
     _P("production", "homework_share", "float", 0.25, "x a full-time worker", 0.0, 1.0,
        "Output of a member doing piece-work at home (sewing, trimming, packing), as a share "
        "of a full-time worker's."),
-    _P("production", "homework_entry", "float", 0.1, "per month", 0.0, 1.0,
+    _P("production", "homework_entry", "float", 0.03, "per month", 0.0, 1.0,
        "Share of the piece-work a village's goods shortage opens (the home workers it "
        "would take to make the goods short locally) taken up in a month by its members at "
        "home without other work (working age or elderly)."),
     _P("production", "homework_exit", "float", 0.02, "per home worker per month", 0.0, 1.0,
        "Chance a home worker stops in a month (a slack month pays less but does not "
        "end piece-work)."),
-    _P("production", "poor_priority", "float", 5.0, "x", 1.0, 1e6,
+    _P("production", "poor_priority", "float", 13.38, "x", 1.0, 1e6,
        "From policy.targeting_from, how many times likelier a member of a registered poor "
        "household is to take up piece-work, and less likely to give it up."),
-    _P("production", "firm_entry_rate", "float", 0.05, "per month", 0.0, 1.0,
+    _P("production", "firm_entry_rate", "float", 0.1289, "per month", 0.0, 1.0,
        "Share of the workshops a village's goods shortage calls for (at firm_initial_staff "
        "workers each) opened in a month, while making the goods pays, by households with a "
        "member at home and the means."),
@@ -330,7 +330,7 @@ KERNEL_PARAMS: tuple[Param, ...] = (
     _P("labour", "base_wage_ratio", "float", 0.75, "x migrant wage", 0.0, 10.0,
        "Industry wage in every village at the start, as a share of the migrant wage; it "
        "then follows the migrant wage and the village's labour market."),
-    _P("labour", "wage_response", "float", 0.05, "per month", 0.0, 1.0,
+    _P("labour", "wage_response", "float", 0.03, "per month", 0.0, 1.0,
        "Monthly change of the log industry wage per unit of (vacancy rate - idle seekers' "
        "rate), both among the village's industry jobs: at most this much a month."),
     _P("labour", "wage_smoothing_workers", "float", 5.0, "workers", 0.01, 1e6,
@@ -349,14 +349,14 @@ KERNEL_PARAMS: tuple[Param, ...] = (
     _P("labour", "casual_wage_ratio", "float", 0.4, "x migrant wage", 0.0, 10.0,
        "Wage of casual local work (farm labour, construction) as a share of the migrant "
        "wage."),
-    _P("labour", "casual_work_prob", "float", 0.3, "per worker per month", 0.0, 1.0,
+    _P("labour", "casual_work_prob", "float", 0.2, "per worker per month", 0.0, 1.0,
        "Chance a working-age member at home without an industry job finds casual work "
        "in a month."),
     # migration ----------------------------------------------------------
     _P("migration", "migrate_rate", "float", 0.03, "per worker per month", 0.0, 1.0,
        "Monthly chance that an idle working-age member at home leaves for the city when "
        "the city pays much more (logit scale)."),
-    _P("migration", "return_rate", "float", 0.1, "per migrant per month", 0.0, 1.0,
+    _P("migration", "return_rate", "float", 0.05613, "per migrant per month", 0.0, 1.0,
        "Monthly chance that a migrant comes home for good when home pays much more "
        "(logit scale)."),
     _P("migration", "migration_beta", "float", 1.5, "per 1000 yuan per month", 0.0, 100.0,
@@ -365,7 +365,7 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        "Share of the migrant wage spent living in the city."),
     _P("migration", "migration_cost_yuan_month", "float", 150.0, "yuan per month", 0.0, 1e6,
        "Monthly cost of being away (travel, separation) in the decision to leave."),
-    _P("migration", "family_pull_yuan_month", "float", 300.0, "yuan per month", -1e6, 1e6,
+    _P("migration", "family_pull_yuan_month", "float", 287.0, "yuan per month", -1e6, 1e6,
        "Value a migrant puts on living with family, in the decision to return."),
     _P("migration", "remittance_share", "float", 0.18, "share of wage", 0.0, 1.0,
        "Share of the migrant wage sent home."),

@@ -515,6 +515,10 @@ def check_table(spec: CalibrationSpec, best: Scenario, evaluator: Evaluator) -> 
     return rows
 
 
+#: Accepted ABC samples needed before a parameter's range is judged.
+MIN_ACCEPTED = 10
+
+
 def parameter_ranges(spec: CalibrationSpec, best: np.ndarray, samples: np.ndarray,
                      accepted: np.ndarray, box_lo: np.ndarray, box_hi: np.ndarray,
                      search: np.ndarray) -> list[dict[str, Any]]:
@@ -524,8 +528,12 @@ def parameter_ranges(spec: CalibrationSpec, best: np.ndarray, samples: np.ndarra
     stay clear of its edges (so the range is a real bound, not the box's).
     "weakly identified": they use less than 90% of the box.
     "not identified": they fill the box; the targets do not constrain it there.
+    With fewer than :data:`MIN_ACCEPTED` accepted samples the range is reported but
+    not judged: a handful of points says nothing about the width of the set that
+    meets the targets.
     """
     out = []
+    few = int(accepted.sum()) < MIN_ACCEPTED
     for j, p in enumerate(spec.parameters):
         row: dict[str, Any] = {"name": p.name, "unit": p.spec.unit, "doc": p.spec.doc,
                                "value": float(best[j]), "lower_bound": p.lower,
@@ -542,7 +550,9 @@ def parameter_ranges(spec: CalibrationSpec, best: np.ndarray, samples: np.ndarra
         edge = 0.05 * width
         open_low = x.min() - box_lo[j] < edge and box_lo[j] > p.search_bounds[0]
         open_high = box_hi[j] - x.max() < edge and box_hi[j] < p.search_bounds[1]
-        if share < 0.5 and not (open_low or open_high):
+        if few:
+            verdict = f"not judged (fewer than {MIN_ACCEPTED} samples met every target)"
+        elif share < 0.5 and not (open_low or open_high):
             verdict = "identified"
         elif share < 0.9:
             verdict = "weakly identified"
@@ -630,10 +640,9 @@ def identification_text(result: CalibrationResult) -> list[str]:
     for row in result.ranges:
         groups.setdefault(row["verdict"], []).append(f"`{row['name']}`")
     out = ["### What the targets identify", ""]
-    for verdict in ("identified", "weakly identified", "not identified",
-                    "no sample met every target"):
-        if verdict in groups:
-            out.append(f"- {verdict.capitalize()}: {', '.join(groups[verdict])}.")
+    order = ["identified", "weakly identified", "not identified"]
+    for verdict in sorted(groups, key=lambda v: order.index(v) if v in order else len(order)):
+        out.append(f"- {verdict[0].upper() + verdict[1:]}: {', '.join(groups[verdict])}.")
     spec = result.spec
     used = [i for i, t in enumerate(spec.targets) if spec.weights.get(t.id, 0) > 0]
     accepted = result.sample_met[:, used].all(axis=1) if len(result.samples) else \
@@ -686,7 +695,9 @@ def report_markdown(result: CalibrationResult) -> str:
         f"{len(result.samples)} Latin-hypercube samples in a box of ±{spec.box:.0%} of each "
         f"parameter's search range around the optimum, keeping samples that meet every "
         f"weighted target. {result.runs:,} model runs in {result.wall_seconds / 60:.1f} "
-        f"minutes.",
+        f"minutes. The best candidate's distance at the calibration's own replicates is "
+        f"{result.best_distance:.3g} (0: every weighted target met there); the table below "
+        f"checks it on other replicates, from the scenario's seed.",
         "",
         "## Targets at the calibrated values",
         "",

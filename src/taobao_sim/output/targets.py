@@ -293,13 +293,25 @@ def _sales_per_worker_2016_18(out: RunOutput) -> np.ndarray:
     return sales / np.maximum(workers, 1.0)
 
 
-def _on(run: str, figure: Callable[[RunOutput, int], np.ndarray]) -> Callable[[Runs], np.ndarray]:
-    """A figure of the focus village of one of the runs."""
-    def values(runs: Runs) -> np.ndarray:
-        out = getattr(runs, run)
-        return figure(out, focus(out))
+@dataclass(frozen=True)
+class _On:
+    """A figure of the focus village of one of the runs (a class, not a closure, so
+    targets pickle to worker processes)."""
 
-    return values
+    run: str
+    figure: Callable[[RunOutput, int], np.ndarray]
+
+    def __call__(self, runs: Runs) -> np.ndarray:
+        out = getattr(runs, self.run)
+        return self.figure(out, focus(out))
+
+
+def _on(run: str, figure: Callable[[RunOutput, int], np.ndarray]) -> _On:
+    return _On(run, figure)
+
+
+def _township_sales_per_worker(runs: Runs) -> np.ndarray:
+    return _sales_per_worker_2016_18(runs.township)
 
 
 #: Targets D1-D9 and plausibility checks P2-P4 (docs/TARGETS.md), for the focus
@@ -347,7 +359,7 @@ TOWNSHIP_TARGETS: tuple[Target, ...] = (
     Target("T1 D6", "in the township: online sales 2018, million USD", "about 58", "46-70",
            _on("township", _sales_2018_musd), 46, 70, center=58, needs="township"),
     Target("P1", "township sales per industry worker-month, 2016-18, yuan", "plausible",
-           "4,000-20,000", lambda runs: _sales_per_worker_2016_18(runs.township), 4000, 20000,
+           "4,000-20,000", _township_sales_per_worker, 4000, 20000,
            center=9000, log=True, needs="township"),
 )
 
