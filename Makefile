@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 REPLICATES ?= 20
 
-.PHONY: run test test-slow lint docs bench calibrate results golden clean help
+.PHONY: run test test-slow lint docs bench calibrate results golden mutation clean help
 
 help:
 	@echo "make run    - set up .venv and run the Dinglou scenario ($(REPLICATES) replicates)"
@@ -16,6 +16,7 @@ help:
 	@echo "make calibrate - calibrate Dinglou (a few minutes); report in docs/CALIBRATION.md"
 	@echo "make results - regenerate the README's figures in results/figures/"
 	@echo "make golden - rewrite the golden record of outputs after a deliberate model change"
+	@echo "make mutation - mutation testing (cosmic-ray; SAMPLE=150 mutants, about an hour)"
 	@echo "make clean  - remove .venv and caches (not results/)"
 
 $(BIN)/python:
@@ -54,6 +55,10 @@ bench: $(VENV)/.installed
 
 golden: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.golden.cases
+
+mutation: $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -e ".[dev,mutation]"
+	$(BIN)/python -m tests.mutation.run $(if $(SAMPLE),--sample $(SAMPLE),)
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m taobao_sim.apps.docs

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
+
+# Thread-parity tests need two numba threads even on a one-core runner; numba reads
+# this once, when it is first imported (below, through taobao_sim).
+os.environ["NUMBA_NUM_THREADS"] = str(max(2, os.cpu_count() or 1))
 
 import pytest
 

@@ -74,6 +74,41 @@ def step(p, hs, nv=None, vv=None, gm=None, t=36, hid=0, month=4, seed=1):
 
 # -- the market ---------------------------------------------------------------------
 
+def test_neighbours_mean_profit_is_over_the_ties_that_sell():
+    seen = np.array([np.nan, 1200.0, np.nan, 600.0, -300.0, 5000.0])
+    ties = np.array([0, 1, 2, 3, 4, 2])  # the household's six ties; household 5 not among them
+    nv = rules.neighbour_view(ties, 0, 6, seen)
+    assert nv.ties == 6 and nv.selling == 3
+    assert nv.share == pytest.approx(3 / 6)
+    assert nv.mean_profit == pytest.approx((1200.0 + 600.0 - 300.0) / 3)
+    nobody = rules.neighbour_view(ties, 0, 6, np.full(6, np.nan))
+    assert nobody.selling == 0 and nobody.mean_profit == 0.0 and nobody.share == 0.0
+
+
+def test_village_view_outside_options(p):
+    """What an idle worker can earn at home: a job with the chance the village's seekers
+    were hired last month, else casual work; the city pays its wage less city costs.
+    Each term is written out here from docs/ODD.md 7.2."""
+    p[P.CASUAL_WAGE_RATIO], p[P.CASUAL_WORK_PROB], p[P.CITY_COST_SHARE] = 0.4, 0.25, 0.45
+    p[P.REMITTANCE_SHARE], p[P.SERVICE_COST_RATIO], p[P.GOODS_PER_WORKER_RATIO] = 0.2, 1.3, 2.5
+    w = 3000.0
+    vv = rules.village_view(p, 30, 500.0, w, 10.0, 1e5, 2400.0, 2600.0, 0.9, 0.3, True)
+    casual = 0.4 * 0.25 * w
+    assert vv.casual_income == pytest.approx(casual)
+    assert vv.local_income == pytest.approx(0.3 * 2400.0 + 0.7 * casual)
+    assert vv.city_net == pytest.approx(0.55 * w)
+    assert vv.remittance == pytest.approx(0.2 * w)
+    assert vv.service_cost == pytest.approx(1.3 * w) and vv.goods_per_worker == 2.5 * w
+    assert vv.leave == pytest.approx(rules.leave_probability(p, 0.55 * w, vv.local_income))
+    assert (vv.wage, vv.commute_wage, vv.staff_ratio, vv.orders_per_rep) == \
+        (2400.0, 2600.0, 0.9, 500.0)
+    offline = rules.village_view(p, 30, 500.0, w, 10.0, 1e5, 2400.0, 2600.0, 0.9, 0.3, False)
+    assert offline.orders_per_rep == 0.0 and offline.discovery == 0.0 and offline.internet == 0
+    p[P.NO_ECOMMERCE] = 1.0
+    assert rules.village_view(p, 30, 500.0, w, 10.0, 1e5, 2400.0, 2600.0, 0.9, 0.3,
+                              True).orders_per_rep == 0.0
+
+
 def test_orders_per_reputation_is_a_share_of_national_demand(p):
     p[P.OUTSIDE_REPUTATION], p[P.OUTSIDE_GROWTH_PER_YEAR], p[P.MAX_SHARE] = 1000.0, 0.0, 0.5
     assert rules.orders_per_reputation(p, 36, 2e6, 100.0) == pytest.approx(2e6 / 1000.0)

@@ -39,11 +39,10 @@ def test_one_and_two_threads_agree(name, request):
     before = numba.get_num_threads()
     try:
         one = simulate(scenario, replicates=2, seed=8, threads=1)
-        most = min(2, numba.config.NUMBA_NUM_THREADS)
-        two = simulate(scenario, replicates=2, seed=8, threads=most)
+        two = simulate(scenario, replicates=2, seed=8, threads=2)
     finally:
         numba.set_num_threads(before)
-    assert one.threads == 1
+    assert one.threads == 1 and two.threads == 2  # two threads on any runner (conftest)
     _same(one, two)
 
 
@@ -191,3 +190,14 @@ def test_daiji_meets_t1_and_p1(daiji):
     out = simulate(daiji, replicates=daiji.replicates)
     rows = township_targets(Runs(out, township=out))
     assert not _missed(rows), _missed(rows)
+
+
+def test_public_cost_is_what_the_transfers_pay(dinglou):
+    """With the flat transfer as the only policy, public spending each month is the
+    transfer times the people of households registered poor at the last assessment."""
+    s = dinglou.replace({"policy.assistance_from": "", "income.transfer_yuan_head_month": 100.0})
+    out = simulate(s, replicates=2, seed=4)
+    cost = out.metrics[:, :, 0, M.PUBLIC_COST_YUAN]
+    registered = out.metrics[:, :, 0, M.POOR_PEOPLE]
+    np.testing.assert_allclose(cost[:, 1:], 100.0 * registered[:, :-1])
+    assert cost.sum() > 0

@@ -93,3 +93,21 @@ def test_write_run(tmp_path, dinglou_run):
     assert manifest["environment"]["python"].startswith("3.")
     assert set(manifest["files"]) == set(names) - {"manifest.json"}
     assert pq.read_table(folder / "timeseries.parquet").num_rows == 360
+
+
+def test_summary_verdict_needs_every_target(dinglou_run):
+    import dataclasses
+
+    rows = target_table(dinglou_run)
+    met = [dataclasses.replace(r, met=True) for r in rows]
+    assert results.summary(dinglou_run, met)["all_met"] is True
+    one_missed = [*met[:-1], dataclasses.replace(met[-1], met=False)]
+    assert results.summary(dinglou_run, one_missed)["all_met"] is False
+    headline = [dataclasses.replace(r, met=None) for r in rows]
+    assert results.summary(dinglou_run, headline)["all_met"] is None
+    summary = results.summary(dinglou_run, met)
+    assert summary["table"] == "targets" and summary["replicates"] == 3
+    assert summary["scenario"] == "dinglou" and summary["focus_village"] == "Dinglou"
+    plain = dataclasses.replace(dinglou_run, scenarios=[dinglou_run.scenario.replace(
+        {"targets": "none"})])
+    assert results.summary(plain, headline)["table"] == "headline"

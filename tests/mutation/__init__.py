@@ -1,0 +1,1 @@
+"""Mutation testing of the model, output and command-line code (``make mutation``)."""
