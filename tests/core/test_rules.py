@@ -74,6 +74,13 @@ def step(p, hs, nv=None, vv=None, gm=None, t=36, hid=0, month=4, seed=1):
 
 # -- the market ---------------------------------------------------------------------
 
+def test_logistic_is_safe_far_out():
+    assert rules.logistic(0.0) == 0.5
+    assert rules.logistic(2.0) == pytest.approx(1 / (1 + math.exp(-2.0)))
+    assert rules.logistic(-2.0) == pytest.approx(1 / (1 + math.exp(2.0)))
+    assert rules.logistic(1000.0) == 1.0 and rules.logistic(-1000.0) == 0.0
+
+
 def test_neighbours_mean_profit_is_over_the_ties_that_sell():
     seen = np.array([np.nan, 1200.0, np.nan, 600.0, -300.0, 5000.0])
     ties = np.array([0, 1, 2, 3, 4, 2])  # the household's six ties; household 5 not among them
@@ -111,9 +118,13 @@ def test_village_view_outside_options(p):
 
 def test_orders_per_reputation_is_a_share_of_national_demand(p):
     p[P.OUTSIDE_REPUTATION], p[P.OUTSIDE_GROWTH_PER_YEAR], p[P.MAX_SHARE] = 1000.0, 0.0, 0.5
-    assert rules.orders_per_reputation(p, 36, 2e6, 100.0) == pytest.approx(2e6 / 1000.0)
+    assert rules.orders_per_reputation(p, 36, 2e6, 100.0, 1.0) == pytest.approx(2e6 / 1000.0)
     # the simulated shops together take at most max_share of demand
-    assert rules.orders_per_reputation(p, 36, 2e6, 4000.0) == pytest.approx(2e6 / (4000 / 0.5))
+    assert rules.orders_per_reputation(p, 36, 2e6, 4000.0, 1.0) == \
+        pytest.approx(2e6 / (4000 / 0.5))
+    # a category ten times larger has ten times the sellers' reputation nationwide: a unit of
+    # reputation brings the same orders from ten times the demand
+    assert rules.orders_per_reputation(p, 36, 2e7, 100.0, 10.0) == pytest.approx(2e6 / 1000.0)
 
 
 def test_national_reputation_grows(p):

@@ -229,7 +229,7 @@ def test_focus_village_must_exist(write_toml):
 
 
 def test_targets_value_checked(write_toml):
-    err = _error(write_toml("t.toml", 'targets = "heze"\n' + MINIMAL))
+    err = _error(write_toml("t.toml", 'targets = "hezee"\n' + MINIMAL))
     assert err.key == "targets" and "'dinglou'" in str(err)
 
 

@@ -120,12 +120,21 @@ def _sample(session: Path, keep: int, seed: int) -> dict[str, int]:
     return kept
 
 
-def _equivalents() -> dict[tuple[str, int, str], str]:
+def _equivalents() -> dict[tuple[str, str, str], str]:
+    """Mutants judged equivalent, keyed by module, operator and the original line."""
     path = Path(__file__).with_name("equivalent.toml")
     if not path.exists():
         return {}
     table = tomllib.loads(path.read_text(encoding="utf-8")).get("equivalent", [])
-    return {(e["module"], int(e["line"]), e["operator"]): e["why"] for e in table}
+    return {(e["module"], e["operator"], e["code"].strip()): e["why"] for e in table}
+
+
+def _original_line(diff: str) -> str:
+    """The line a mutant changed, as it was (from cosmic-ray's unified diff)."""
+    for line in diff.splitlines():
+        if line.startswith("-") and not line.startswith("---"):
+            return line[1:].strip()
+    return ""
 
 
 def _report(session: Path, out: Path, kept: dict[str, int], seconds: float) -> dict:
@@ -139,7 +148,7 @@ def _report(session: Path, out: Path, kept: dict[str, int], seconds: float) -> d
             if result.worker_outcome == WorkerOutcome.SKIPPED:
                 continue
             m = item.mutations[0]
-            key = (str(m.module_path), m.start_pos[0], m.operator_name)
+            key = (str(m.module_path), m.operator_name, _original_line(result.diff or ""))
             if result.worker_outcome != WorkerOutcome.NORMAL:
                 outcome = "crashed"  # the worker failed or timed out: the suite stopped it
             elif result.test_outcome == TestOutcome.KILLED:
@@ -148,7 +157,7 @@ def _report(session: Path, out: Path, kept: dict[str, int], seconds: float) -> d
                 outcome = "crashed"
             else:
                 outcome = "equivalent" if key in equivalent else "survived"
-            rows.append({"module": key[0], "line": key[1], "operator": key[2],
+            rows.append({"module": key[0], "line": m.start_pos[0], "operator": key[1],
                          "outcome": outcome, "diff": result.diff or "",
                          "why": equivalent.get(key, "")})
     counts = Counter(r["outcome"] for r in rows)

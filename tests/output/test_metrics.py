@@ -77,3 +77,57 @@ def test_scalar_outputs(run):
     assert (out["taobao_villages_end"] == 0).all()  # not in the last year
     assert out["participation_end"] == pytest.approx(0.1)
     assert (out["returns_total"] == 2 * run.months.size).all()
+
+
+@pytest.fixture(scope="module")
+def daiji_2019(daiji):
+    from taobao_sim import simulate
+
+    return simulate(daiji.replace({"end": "2019-12"}), replicates=1, seed=2, panel=False)
+
+
+@pytest.fixture
+def township_run(daiji_2019):
+    """Daiji's 32 villages, run to 2019, grouped by hand: villages 0-3 in township A,
+    4-7 in B, the others each a township of its own; all figures zero."""
+    import dataclasses
+
+    out = copy.deepcopy(daiji_2019)
+    villages = tuple(dataclasses.replace(v, township="A" if i < 4 else "B" if i < 8 else "",
+                                         county="C1" if i < 8 else "C2")
+                     for i, v in enumerate(out.scenario.villages))
+    out.scenarios = [dataclasses.replace(s, villages=villages) for s in out.scenarios]
+    out.metrics[:] = 0.0
+    return out
+
+
+def _taobao_village(out, village, year):
+    sel = (out.months // 12) == year
+    out.metrics[:, sel, village, M.SALES_YUAN] = 1e7 / 12
+    out.metrics[:, np.flatnonzero(sel)[-1], village, M.SHOPS] = 100
+
+
+def test_taobao_towns_by_the_three_village_rule(township_run):
+    for v in (0, 1, 2, 4, 5, 8, 9, 10):
+        _taobao_village(township_run, v, 2016)
+    years, names, towns = metrics.taobao_towns(township_run)
+    k = list(years).index(2016)
+    assert names[:2] == ["A", "B"] and len(names) == 2 + 24
+    assert towns[:, k, 0].all()  # A: three Taobao villages
+    assert not towns[:, k, 1].any()  # B: two
+    assert not towns[:, k, 2:].any()  # villages of their own: one each
+    counties, tv = metrics.by_county(township_run, metrics.taobao_villages(township_run)[1])
+    assert counties == ["C1", "C2"] and (tv[:, k] == [5, 3]).all()
+
+
+def test_taobao_towns_by_sales_and_shops_from_2019(township_run):
+    """From 2019 a township with over 30 million yuan and over 300 shops counts,
+    whatever its Taobao villages; before 2019 it does not."""
+    for year in (2018, 2019):
+        sel = (township_run.months // 12) == year
+        township_run.metrics[:, sel, 4:8, M.SALES_YUAN] = 30e6 / 4 / 12 * 1.01
+        township_run.metrics[:, np.flatnonzero(sel)[-1], 4:8, M.SHOPS] = 76  # 304 in all
+    years, _names, towns = metrics.taobao_towns(township_run)
+    b = 1
+    assert not towns[:, list(years).index(2018), b].any()
+    assert towns[:, list(years).index(2019), b].all()

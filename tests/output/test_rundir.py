@@ -83,7 +83,7 @@ def test_write_run(tmp_path, dinglou_run):
                                time.perf_counter(), figures=None, command=["test"])
     names = sorted(p.name for p in folder.iterdir())
     assert names == ["households.csv", "households.parquet", "manifest.json", "summary.json",
-                     "timeseries.csv", "timeseries.parquet"]
+                     "timeseries.csv", "timeseries.parquet", "villages.csv", "villages.parquet"]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["scenario"]["digest_sha256"] == dinglou_run.scenario.digest()
     assert manifest["scenario"]["files"][0]["text"].startswith("# Dinglou")

@@ -67,6 +67,10 @@ TOP_LEVEL: tuple[Param, ...] = (
     _P("", "extends", "str", "", "", None, None,
        "Path (relative to this file) of a scenario whose keys this one starts from; "
        "keys set here override it, and a [[villages]] list here replaces the parent's."),
+    _P("", "villages_file", "str", "", "", None, None,
+       "Path (relative to this file) of a CSV table of villages, one row per village, "
+       "whose header names [[villages]] keys; it replaces the parent's villages, like a "
+       "[[villages]] list."),
     _P("", "start", "month", "2009-01", "month", None, None, "First simulated month."),
     _P("", "end", "month", "2018-12", "month", None, None, "Last simulated month (inclusive)."),
     _P("", "seed", "int", 2010, "", 0, 2**63 - 1,
@@ -75,7 +79,8 @@ TOP_LEVEL: tuple[Param, ...] = (
        "Number of replicates (independent stochastic runs) in an ensemble."),
     _P("", "targets", "str", "none", "", None, None,
        "Which targets the run reports: \"dinglou\" (D1-D9 and P2-P4 for the focus village), "
-       "\"daiji\" (T1 and P1 for the focus village inside its township) or \"none\"."),
+       "\"daiji\" (T1 and P1 for the focus village inside its township), \"heze\" "
+       "(H1-H3 for the whole world, and the focus village's D2, D4 and D6) or \"none\"."),
     _P("", "focus_village", "str", "", "", None, None,
        "Village whose figures the target table reports; defaults to the first village."),
 )
@@ -175,6 +180,11 @@ VILLAGE: tuple[Param, ...] = (
     _P("villages", "category", "str", "costumes", "", None, None,
        "The product category the village's sellers sell; its national online demand is "
        "the series demand_<category>_yuan_year."),
+    _P("villages", "township", "str", "", "", None, None,
+       "Township-level unit (town, township or subdistrict) the village belongs to, for "
+       "counting Taobao towns (empty: a township of its own)."),
+    _P("villages", "county", "str", "", "", None, None,
+       "County-level unit the village belongs to, for county tables (empty: none)."),
 )
 
 # Keys of the per-scenario parameter vector, in the order the engines read them.

@@ -192,17 +192,21 @@ def national_reputation(p: np.ndarray, step: int) -> float:
 
 @nb.njit(cache=True)
 def orders_per_reputation(p: np.ndarray, step: int, demand: float,
-                          simulated_reputation: float) -> float:
+                          simulated_reputation: float, size: float) -> float:
     """Orders a unit of reputation brings in a month, yuan.
 
     Args:
         demand: national online demand for the category this month, yuan.
         simulated_reputation: reputation of all simulated shops of the category.
+        size: the category's nationwide reputation relative to costumes' (its demand
+            relative to theirs in a reference year): a larger market has
+            proportionally more and better sellers.
 
     A shop's share of national demand is its reputation over the national
     reputation; together the simulated shops take at most ``max_share`` of it.
     """
-    denominator = max(national_reputation(p, step), simulated_reputation / p[P.MAX_SHARE])
+    denominator = max(size * national_reputation(p, step),
+                      simulated_reputation / p[P.MAX_SHARE])
     return demand / denominator if denominator > 0.0 else 0.0
 
 

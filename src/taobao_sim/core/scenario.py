@@ -25,7 +25,7 @@ from .frozen import FrozenDict
 from .params import Param
 from .series import Series, load_default_series
 
-TARGET_SETS = ("none", "dinglou", "daiji")
+TARGET_SETS = ("none", "dinglou", "daiji", "heze")
 
 TOP = {p.key: p for p in params.TOP_LEVEL}
 VILLAGE = {p.key: p for p in params.VILLAGE}
@@ -42,6 +42,7 @@ class VillageSpec:
         internet_from: absolute month number from which households can sell online.
         industry_base: share of households that made the product before online selling.
         category: the product category its sellers sell.
+        township, county: the administrative units it belongs to ("" if not given).
     """
 
     name: str
@@ -51,6 +52,8 @@ class VillageSpec:
     internet_from: int
     industry_base: float
     category: str
+    township: str = ""
+    county: str = ""
 
 
 @dataclass(frozen=True)
@@ -275,7 +278,8 @@ def _village_specs(raw: list[dict[str, Any]], start: int) -> tuple[VillageSpec, 
             x_km=float(v.get("x_km", 0.0)), y_km=float(v.get("y_km", 0.0)),
             internet_from=dates.parse_month(internet) if internet else start,
             industry_base=float(v.get("industry_base", 0.0)),
-            category=str(v.get("category", "costumes"))))
+            category=str(v.get("category", "costumes")),
+            township=str(v.get("township", "")), county=str(v.get("county", ""))))
     return tuple(out)
 
 
@@ -322,9 +326,10 @@ def _check_cross(leaf: str, values: Mapping[str, Any], start: int, end: int,
         raise ScenarioError(origin("focus_village"), "focus_village", f"names {focus!r}, "
                             "which is not a village of this scenario"
                             + suggest(focus, names))
-    if values["targets"] == "dinglou" and (dates.year_of(start) > 2010
-                                           or dates.year_of(end) < 2018):
-        raise ScenarioError(origin("targets"), "targets", "'dinglou' targets need a run "
+    kind = values["targets"]
+    if kind in ("dinglou", "daiji", "heze") and (dates.year_of(start) > 2010
+                                                 or dates.year_of(end) < 2018):
+        raise ScenarioError(origin("targets"), "targets", f"{kind!r} targets need a run "
                             "covering 2010 to 2018; expected start <= 2010-01 and "
                             "end >= 2018-12, or targets = \"none\"")
     needed = ["poverty_line_yuan_head_year", "migrant_wage_yuan_month"]
@@ -335,6 +340,9 @@ def _check_cross(leaf: str, values: Mapping[str, Any], start: int, end: int,
                                 f"series {name!r}; expected a [series.{name}] table or one "
                                 f"of: " + ", ".join(s[7:-11] for s in series.values
                                                    if s.startswith("demand_")))
+        if name.startswith("demand_") and 2019 not in series.values[name]:
+            raise ScenarioError(leaf, f"series.{name}", "has no value for 2019, the year in "
+                                "which a category's market is sized against costumes'")
         missing = series.missing_years(name, dates.year_of(start), dates.year_of(end))
         if missing:
             raise ScenarioError(leaf, f"series.{name}", f"has no value for {missing[0]} "

@@ -37,7 +37,7 @@ CHUNK_MONTHS = 12
 
 
 @nb.njit(cache=True, parallel=True)
-def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, demand,
+def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, demand, size,
                start_month, t0, t1, metrics, panel, first_open) -> None:
     """Advance every universe from month index ``t0`` to ``t1`` (exclusive).
 
@@ -52,6 +52,8 @@ def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, 
         rep_total: float64 (2, universes, categories) reputation of active shops.
         city_wage, poverty_line: float64 (universes, months) driving series.
         demand: float64 (universes, months, categories) national demand, yuan.
+        size: float64 (universes, categories) each category's nationwide reputation
+            relative to costumes' (:func:`~taobao_sim.engines.month.category_size`).
         start_month: absolute month number of month index 0.
         t0, t1: month indices to run.
         metrics: float64 (months, villages, N_METRICS), written for t0..t1-1.
@@ -78,7 +80,8 @@ def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, 
             lo, hi = village_start[v], village_start[v + 1]
             first_hh = village_start[universe_village_start[u]]
             seed = universe_seed[u]
-            y = rules.orders_per_reputation(p, t, demand[u, t, k], rep_total[cur, u, k])
+            y = rules.orders_per_reputation(p, t, demand[u, t, k], rep_total[cur, u, k],
+                                            size[u, k])
             vv = month.village_view(p, t, city_wage[u, t], y, vagg[cur, v], lab[v],
                                     internet[v])
             goods, capacity, eligible = month.open_village_month(p, hh, lo, hi, first_hh, seed,
@@ -124,18 +127,21 @@ class FastRun:
             and poverty line (yuan per person per year) of each month.
         demand: float64 (universes, months, categories) national online demand of
             each category, yuan per month.
+        size: float64 (universes, categories) each category's nationwide reputation
+            relative to costumes'.
         start_month: absolute month number of the first month.
         years: rows of the yearly household panel to record (0: none).
     """
 
     def __init__(self, world: World, wages: np.ndarray, lines: np.ndarray, demand: np.ndarray,
-                 start_month: int, years: int) -> None:
+                 size: np.ndarray, start_month: int, years: int) -> None:
         n, v, u = world.n_households, world.n_villages, world.n_universes
         months = wages.shape[1]
         self.world = world
         self.wages = wages
         self.lines = lines
         self.demand = demand
+        self.size = size
         self.start_month = start_month
         self.months = months
         self.t = 0
@@ -169,7 +175,9 @@ class FastRun:
         lines = np.stack([s.series.monthly("poverty_line_yuan_head_year", s.start, T)
                           for s in scenarios])
         demand = np.stack([month.category_demand(s, T, world.categories) for s in scenarios])
-        return cls(world, wages, lines, demand, first.start, panel_years(first) if panel else 0)
+        size = np.stack([month.category_size(s, world.categories) for s in scenarios])
+        return cls(world, wages, lines, demand, size, first.start,
+                   panel_years(first) if panel else 0)
 
     @property
     def done(self) -> bool:
@@ -181,7 +189,8 @@ class FastRun:
         if t1 <= self.t:
             return
         run_months(world_arrays(self.world), self.seen, self.vagg, self.lab, self.commute,
-                   self.rep_total, self.wages, self.lines, self.demand, self.start_month,
+                   self.rep_total, self.wages, self.lines, self.demand, self.size,
+                   self.start_month,
                    self.t, t1, self.metrics, self.panel, self.first_open)
         self.t = t1
 

@@ -525,6 +525,22 @@ def category_reputation(agg: np.ndarray, village_universe: np.ndarray,
         out[village_universe[v], village_category[v]] += agg[v, A.REPUTATION]
 
 
+#: The category ``market.outside_reputation`` is set for, and the year in which the
+#: other categories' nationwide reputation is scaled by their demand relative to it.
+REFERENCE_CATEGORY = "costumes"
+REFERENCE_YEAR = 2019
+
+
+def category_size(s, categories: tuple[str, ...]) -> np.ndarray:
+    """Each category's nationwide seller reputation relative to costumes': its national
+    online demand over theirs in :data:`REFERENCE_YEAR` (1 for costumes)."""
+    from ..core.scenario import demand_series
+
+    reference = s.series.get(demand_series(REFERENCE_CATEGORY), REFERENCE_YEAR)
+    return np.array([s.series.get(demand_series(c), REFERENCE_YEAR) / reference
+                     for c in categories])
+
+
 def category_demand(s, months: int, categories: tuple[str, ...]) -> np.ndarray:
     """National online demand of each category in each month, yuan: the yearly
     series spread over its months, scaled by ``market.demand_scale`` and the season.

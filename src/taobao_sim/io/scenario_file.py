@@ -9,6 +9,7 @@ checks the constraints between keys.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,9 @@ def _validate_raw(where: str, raw: dict[str, Any]) -> None:
                 check_value(where, dotted, table[sub], subval)
         elif key == "villages":
             _validate_villages(where, value)
+            if raw.get("villages_file"):
+                raise ScenarioError(where, "villages_file", "is set, but this file also "
+                                    "lists [[villages]]; expected one or the other")
             if raw.get("synthetic", {}).get("villages"):
                 raise ScenarioError(where, "synthetic.villages", "is set, but this file also "
                                     "lists [[villages]]; expected one or the other")
@@ -150,8 +154,45 @@ def _validate_series(where: str, value: Any) -> None:
                                     f"expected a positive number, got {v!r}")
 
 
+def read_villages_file(where: str, name: str) -> list[dict[str, Any]]:
+    """The rows of a villages CSV (``villages_file``, relative to the file ``where``
+    that names it) as [[villages]] tables, each value checked like a key of one."""
+    path = Path(name) if Path(name).is_absolute() else Path(where).parent / name
+    if not path.is_file():
+        raise ScenarioError(where, "villages_file", f"names {name!r}, which is not a file "
+                            f"(looked for {path})")
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            for column in header:
+                if column not in VILLAGE:
+                    raise ScenarioError(str(path), column, "is not a village key"
+                                        + suggest(column, list(VILLAGE)))
+            rows = [{key: _cell(str(path), f"row {n}.{key}", key, text)
+                     for key, text in row.items() if text not in (None, "")}
+                    for n, row in enumerate(reader, start=2)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioError(str(path), None, f"cannot read the villages table ({exc})") from None
+    _validate_villages(str(path), rows)
+    return rows
+
+
+def _cell(where: str, label: str, key: str, text: str) -> Any:
+    """A CSV cell as the type of its village key."""
+    spec = VILLAGE[key]
+    try:
+        value: Any = {"int": int, "float": float}.get(spec.kind, str)(text.strip())
+    except ValueError:
+        expected = "a whole number" if spec.kind == "int" else "a number"
+        raise ScenarioError(where, label, f"is {text!r}; expected {expected}") from None
+    return check_value(where, label, spec, value)
+
+
 def _merge(merged: dict, raw: dict, origin_of: dict[str, str], where: str) -> None:
     # A file's own map replaces an inherited one of the other kind.
+    if raw.get("villages_file"):
+        raw = {**raw, "villages": read_villages_file(where, raw["villages_file"])}
     if raw.get("synthetic", {}).get("villages"):
         merged.pop("villages", None)
     if "villages" in raw:

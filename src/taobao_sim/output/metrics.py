@@ -17,6 +17,12 @@ from ..core.run_output import RunOutput
 TAOBAO_VILLAGE_SALES_YUAN = 10_000_000.0
 TAOBAO_VILLAGE_SHOPS = 100
 TAOBAO_VILLAGE_SHOP_SHARE = 0.10
+#: AliResearch's Taobao town: at least this many Taobao villages; from 2019 also a
+#: township with over 30 million yuan of online sales and over 300 active shops.
+TAOBAO_TOWN_VILLAGES = 3
+TAOBAO_TOWN_SALES_RULE_FROM = 2019
+TAOBAO_TOWN_SALES_YUAN = 30_000_000.0
+TAOBAO_TOWN_SHOPS = 300
 
 
 def village_index(out: RunOutput, name: str) -> int:
@@ -74,6 +80,55 @@ def taobao_villages(out: RunOutput) -> tuple[np.ndarray, np.ndarray]:
         )
         status.append(ok)
     return uniq, np.stack(status, axis=1)
+
+
+def townships(out: RunOutput) -> tuple[list[str], np.ndarray]:
+    """Township names and each village's township index (a village without a township
+    is a township of its own)."""
+    names = [v.township or v.name for v in out.scenario.villages]
+    unique = list(dict.fromkeys(names))
+    return unique, np.array([unique.index(n) for n in names], dtype=np.int64)
+
+
+def taobao_towns(out: RunOutput) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Years, township names and Taobao-town status, bool (universes, years, townships).
+
+    AliResearch's rule: a township with at least 3 Taobao villages; from 2019 also one
+    with over 30 million yuan of online sales and over 300 active shops (shops that
+    sold in December), all its villages together. The rule is applied to every
+    simulated year (AliResearch first counted towns in 2014)."""
+    years, status = taobao_villages(out)
+    names, of = townships(out)
+    T = len(names)
+    sales = out.metrics[:, :, :, M.SALES_YUAN]
+    shops = out.metrics[:, :, :, M.SHOPS]
+    month_years = out.months // 12
+    towns = np.zeros((*status.shape[:2], T), dtype=bool)
+    for k, y in enumerate(years):
+        sel = month_years == y
+        count = np.zeros((status.shape[0], T))
+        np.add.at(count.T, of, status[:, k, :].T)
+        village_sales = sales[:, sel].sum(axis=1)
+        town_sales = np.zeros((status.shape[0], T))
+        np.add.at(town_sales.T, of, village_sales.T)
+        town_shops = np.zeros((status.shape[0], T))
+        np.add.at(town_shops.T, of, shops[:, np.flatnonzero(sel)[-1]].T)
+        towns[:, k] = count >= TAOBAO_TOWN_VILLAGES
+        if y >= TAOBAO_TOWN_SALES_RULE_FROM:
+            towns[:, k] |= (town_sales > TAOBAO_TOWN_SALES_YUAN) & \
+                (town_shops > TAOBAO_TOWN_SHOPS)
+    return years, names, towns
+
+
+def by_county(out: RunOutput, per_village: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """County names and a per-village array (..., villages) summed by county."""
+    names = [v.county for v in out.scenario.villages]
+    unique = list(dict.fromkeys(names))
+    of = np.array([unique.index(n) for n in names])
+    total = np.zeros((*per_village.shape[:-1], len(unique)))
+    for c in range(len(unique)):
+        total[..., c] = per_village[..., of == c].sum(axis=-1)
+    return unique, total
 
 
 #: Official village poverty exit rule: poverty incidence (poor people / registered

@@ -187,6 +187,7 @@ def write_run(out: RunOutput, rows: list[TargetRow], root: Path, root_seed: int,
     with run_folder(root, out.scenario.name, new_run_id(root_seed)) as run:
         folder = run.path
         write_table(folder, "timeseries", tables.timeseries_table(out))
+        write_table(folder, "villages", tables.villages_table(out))
         panel = tables.households_table(out)
         if panel is not None:
             write_table(folder, "households", panel)

@@ -49,3 +49,21 @@ def households_table(out: RunOutput) -> pa.Table | None:
     for k, c in enumerate(HOUSEHOLD_YEAR):
         cols[c.name] = flat[:, k].astype(c.dtype)
     return pa.table(cols)
+
+
+def villages_table(out: RunOutput) -> pa.Table:
+    """One row per village: its name, administrative units, size, position and the
+    facts it starts from (maps the timeseries' ``village`` to township and county)."""
+    vs = out.scenario.villages
+    return pa.table({
+        "village": [v.name for v in vs],
+        "township": [v.township or v.name for v in vs],
+        "county": [v.county for v in vs],
+        "households": np.array([v.households for v in vs], dtype=np.int32),
+        "x_km": np.array([v.x_km for v in vs]),
+        "y_km": np.array([v.y_km for v in vs]),
+        "category": [v.category for v in vs],
+        "industry_base": np.array([v.industry_base for v in vs]),
+        "internet_from": [dates.format_month(v.internet_from) for v in vs],
+    })
+

@@ -121,6 +121,7 @@ class Target:
     share: bool = False
     calibrate: bool = True
     needs: str = ""
+    report_only: bool = False
 
     def statistic(self, values: np.ndarray) -> float:
         v = np.asarray(values, dtype=np.float64)
@@ -162,8 +163,9 @@ class Target:
         mean, p5, p95, n = _stats(self.values(runs))
         if self.share:
             p5 = p95 = float("nan")
+        met = None if self.report_only else (self.met(mean) if n else False)
         return TargetRow(self.id, self.label, self.real, mean, p5, p95, self.tolerance,
-                         self.met(mean) if n else False, n, detail)
+                         met, n, detail)
 
 
 # -- figures of one village ------------------------------------------------------------
@@ -363,7 +365,55 @@ TOWNSHIP_TARGETS: tuple[Target, ...] = (
            center=9000, log=True, needs="township"),
 )
 
-TARGETS_BY_ID = {t.id: t for t in DINGLOU_TARGETS + TOWNSHIP_TARGETS}
+def _year_count(status: np.ndarray, years: np.ndarray, year: int) -> np.ndarray:
+    """Per universe, how many units meet a rule in a year (NaN if it is not simulated)."""
+    if year not in years:
+        return np.full(status.shape[0], np.nan)
+    return status[:, list(years).index(year), :].sum(axis=1).astype(float)
+
+
+def _taobao_villages_2018(runs: Runs) -> np.ndarray:
+    years, status = metrics.taobao_villages(runs.main)
+    return _year_count(status, years, HEZE_YEAR)
+
+
+def _taobao_towns_2018(runs: Runs) -> np.ndarray:
+    years, _names, towns = metrics.taobao_towns(runs.main)
+    return _year_count(towns, years, HEZE_YEAR)
+
+
+def lifted_by_ecommerce(runs: Runs, first: int = 2017, last: int = 2020) -> np.ndarray:
+    """People lifted out of poverty by e-commerce from ``first`` to ``last``, per
+    universe: how much more the number of poor people fell between the December
+    assessments of ``first - 1`` and ``last`` with e-commerce than without it (the
+    counterfactual on the same seeds). NaN if a year is not simulated."""
+    def poor(out: RunOutput) -> tuple[np.ndarray, np.ndarray]:
+        return metrics.yearly(out, "poor_people", how="december")
+
+    years, with_ = poor(runs.main)
+    _, without = poor(runs.counterfactual)
+    if first - 1 not in years or last not in years:
+        return np.full(with_.shape[0], np.nan)
+    a, b = list(years).index(first - 1), list(years).index(last)
+    return (without[:, b] - with_[:, b]) - (without[:, a] - with_[:, a])
+
+
+#: The year of the Heze targets (docs/TARGETS.md).
+HEZE_YEAR = 2018
+
+#: Heze: Taobao villages and towns in 2018 (H1, H2) and the poor helped out of poverty
+#: by e-commerce since 2017 (H3, reported next to the real figure, no tolerance).
+HEZE_TARGETS: tuple[Target, ...] = (
+    Target("H1", f"Taobao villages, {HEZE_YEAR}", "267", "214-320", _taobao_villages_2018,
+           214, 320, center=267),
+    Target("H2", f"Taobao towns, {HEZE_YEAR}", "35", "28-42", _taobao_towns_2018, 28, 42,
+           center=35),
+    Target("H3", "people lifted out of poverty by e-commerce, 2017-2020", "over 25,000",
+           "reported", lifted_by_ecommerce, None, None, needs="counterfactual",
+           calibrate=False, report_only=True),
+)
+
+TARGETS_BY_ID = {t.id: t for t in DINGLOU_TARGETS + TOWNSHIP_TARGETS + HEZE_TARGETS}
 
 
 def dinglou_targets(runs: Runs) -> list[TargetRow]:
@@ -438,7 +488,16 @@ def target_table(runs: Runs | RunOutput) -> list[TargetRow]:
     if kind == "daiji":
         return township_targets(Runs(runs.main, township=runs.main)) + \
             headline_figures(runs.main)
+    if kind == "heze":
+        focus_rows = [t.row(Runs(runs.main, township=runs.main)) for t in TOWNSHIP_TARGETS
+                      if t.id.startswith("T1")]
+        return [t.row(runs) for t in HEZE_TARGETS] + focus_rows + headline_figures(runs.main)
     return headline_figures(runs.main)
+
+
+def needs_counterfactual(scenario) -> bool:
+    """Whether the scenario's target table needs the run without e-commerce (D9, H3)."""
+    return scenario.targets in ("dinglou", "heze")
 
 
 def counterfactual_of(scenario):

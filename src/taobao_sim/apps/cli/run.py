@@ -43,7 +43,7 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     from ...figures.run import run_figures
     from ...io.scenario_file import load_scenario
     from ...output import provenance, rundir, tables
-    from ...output.targets import Runs, counterfactual_of, target_table
+    from ...output.targets import Runs, counterfactual_of, needs_counterfactual, target_table
 
     check_threads(args.threads)
     root = rundir.check_output_root(args.out)
@@ -60,7 +60,7 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
                        progress=lambda done, total: tick(label, done, total),
                        engine=args.engine)
         counterfactual = None
-        if scenario.targets == "dinglou":  # D9 compares with the same replicates offline
+        if needs_counterfactual(scenario):  # D9 and H3 compare with the same replicates
             label = f"{scenario.name} without e-commerce: {n} replicates ({args.engine})"
             counterfactual = simulate(counterfactual_of(scenario), replicates=n, seed=seed,
                                       threads=args.threads, engine=args.engine,

@@ -69,7 +69,8 @@ class Village:
         t, p = model.t, model.p
         lab = model.lab[self.index]
         orders = rules.orders_per_reputation(p, t, model.demand[t, self.category],
-                                             model.reputation_total[self.category])
+                                             model.reputation_total[self.category],
+                                             model.category_size[self.category])
         self.view = month.village_view(p, t, model.city_wage[t], orders, self.aggregates, lab,
                                        self.internet_step)
         goods, capacity, eligible = month.open_village_month(

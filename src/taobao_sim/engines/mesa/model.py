@@ -102,6 +102,7 @@ class TaobaoModel(mesa.Model):
         self.city_wage = s.series.monthly("migrant_wage_yuan_month", s.start, T)
         self.poverty_line = s.series.monthly("poverty_line_yuan_head_year", s.start, T)
         self.demand = month.category_demand(s, T, world.categories)
+        self.category_size = month.category_size(s, world.categories)
         self.villages = [
             Village(k, v.name, int(world.village_category[k]), int(world.village_start[k]),
                     int(world.village_start[k + 1]), int(world.village_internet_step[k]),
