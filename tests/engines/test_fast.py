@@ -201,3 +201,18 @@ def test_public_cost_is_what_the_transfers_pay(dinglou):
     registered = out.metrics[:, :, 0, M.POOR_PEOPLE]
     np.testing.assert_allclose(cost[:, 1:], 100.0 * registered[:, :-1])
     assert cost.sum() > 0
+
+
+def test_household_panel_sample(daiji):
+    """Every k-th household of each replicate, the same rows as in the full panel, and
+    labelled with the households' own numbers."""
+    from taobao_sim.output import tables
+
+    small = daiji.replace({"end": "2010-12", "targets": "none"})
+    full = simulate(small, replicates=2, seed=9)
+    sample = simulate(small.replace({"output.households_every": 7}), replicates=2, seed=9)
+    assert np.array_equal(sample.metrics, full.metrics)
+    assert sample.panel.shape[2] == -(-full.panel.shape[2] // 7)
+    assert np.array_equal(sample.panel, full.panel[:, :, ::7], equal_nan=True)
+    ids = tables.households_table(sample).column("household").to_numpy()
+    assert set(ids) == set(range(0, 13823, 7))

@@ -27,7 +27,8 @@ class RunOutput:
         village_households: households of each village.
         months: absolute month numbers simulated.
         metrics: float64 (universes, months, villages, records.N_METRICS).
-        panel: float32 (universes, years, households, records.N_PANEL), or None.
+        panel: float32 (universes, years, households, records.N_PANEL), or None: every
+            ``panel_every``-th household of each universe.
         first_open: int64 (universes, villages, 2): month index and household of
             the first shop to sell in each village, -1 if none did.
         engine: "numba" or "mesa".
@@ -49,6 +50,7 @@ class RunOutput:
     threads: int = 1
     wall_seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    panel_every: int = 1
 
     @classmethod
     def assemble(cls, scenarios: Sequence[Scenario], seeds: Sequence[int],
@@ -73,6 +75,7 @@ class RunOutput:
             threads=threads,
             wall_seconds=wall_seconds,
             extra=dict(extra or {}),
+            panel_every=int(first["output.households_every"]),
         )
 
     def select(self, universes: slice) -> RunOutput:
@@ -84,7 +87,7 @@ class RunOutput:
             metrics=self.metrics[universes],
             panel=self.panel[universes] if self.panel is not None else None,
             first_open=self.first_open[universes], engine=self.engine, threads=self.threads,
-            wall_seconds=self.wall_seconds, extra=self.extra)
+            wall_seconds=self.wall_seconds, extra=self.extra, panel_every=self.panel_every)
 
     @property
     def scenario(self) -> Scenario:
@@ -100,3 +103,9 @@ class RunOutput:
 def panel_years(s: Scenario) -> int:
     """Number of Decembers in a scenario's run (rows of the household panel)."""
     return sum(1 for t in range(s.start, s.end + 1) if dates.month_of_year(t) == 11)
+
+
+def panel_slots(households: int, every: int) -> int:
+    """Households of one universe that the panel holds: every ``every``-th, from the first."""
+    return -(-households // every)
+

@@ -23,7 +23,7 @@ import numpy as np
 from ..core import rules
 from ..core.params import P
 from ..core.records import N_METRICS, N_PANEL
-from ..core.run_output import RunOutput, panel_years
+from ..core.run_output import RunOutput, panel_slots, panel_years
 from ..core.scenario import Scenario
 from ..core.world import World, build_world
 from . import month
@@ -38,7 +38,7 @@ CHUNK_MONTHS = 12
 
 @nb.njit(cache=True, parallel=True)
 def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, demand, size,
-               start_month, t0, t1, metrics, panel, first_open) -> None:
+               start_month, t0, t1, metrics, panel, panel_every, first_open) -> None:
     """Advance every universe from month index ``t0`` to ``t1`` (exclusive).
 
     Args:
@@ -57,8 +57,9 @@ def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, 
         start_month: absolute month number of month index 0.
         t0, t1: month indices to run.
         metrics: float64 (months, villages, N_METRICS), written for t0..t1-1.
-        panel: float32 (years, households, N_PANEL), written each December;
-            shape (0, 0, N_PANEL) to switch it off.
+        panel: float32 (years, households, N_PANEL), written each December for every
+            ``panel_every``-th household of each universe; shape (0, 0, N_PANEL) to
+            switch it off.
         first_open: int64 (villages, 2): month index and household index (within
             its universe) of the first shop to sell in each village; -1 if none.
     """
@@ -66,6 +67,8 @@ def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, 
      connect_cost, universe_village_start, universe_seed, params, neighbours, distance,
      origin_ptr, origin_dest, origin_slot) = w
     n_villages = len(village_universe)
+    n_universes = len(universe_seed)
+    per_universe = panel.shape[1] // n_universes if n_universes else 0
     T = city_wage.shape[1]
     first_year = start_month // 12
     for t in range(t0, t1):
@@ -96,7 +99,8 @@ def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, 
                 old, new, out = month.advance_household(
                     p, hh, i, i - first_hh, ties_ptr, ties_idx, seen_now, seen_next, vv, gm,
                     seed, t, month_of_year, farm, poverty_line[u, t])
-                month.record_household(p, m, agg, first_open, v, i, i - first_hh, old, new,
+                slot = month.panel_slot(u, i - first_hh, panel_every, per_universe)
+                month.record_household(p, m, agg, first_open, v, slot, i - first_hh, old, new,
                                        out, t, panel, panel_year)
             month.close_village_month(p, t, vv, m, lab[v], demand[u, t, k], connect_cost[v])
             metrics[t, v, :] = m
@@ -131,10 +135,11 @@ class FastRun:
             relative to costumes'.
         start_month: absolute month number of the first month.
         years: rows of the yearly household panel to record (0: none).
+        panel_every: the panel holds every this-many-th household of each universe.
     """
 
     def __init__(self, world: World, wages: np.ndarray, lines: np.ndarray, demand: np.ndarray,
-                 size: np.ndarray, start_month: int, years: int) -> None:
+                 size: np.ndarray, start_month: int, years: int, panel_every: int = 1) -> None:
         n, v, u = world.n_households, world.n_villages, world.n_universes
         months = wages.shape[1]
         self.world = world
@@ -160,7 +165,9 @@ class FastRun:
         month.category_reputation(self.vagg[0], world.village_universe, world.village_category,
                                   self.rep_total[0])
         self.metrics = np.zeros((months, v, N_METRICS))
-        self.panel = np.full((years, n if years else 0, N_PANEL), np.nan, dtype=np.float32)
+        self.panel_every = panel_every
+        per_universe = panel_slots(n // u, panel_every) if years else 0
+        self.panel = np.full((years, u * per_universe, N_PANEL), np.nan, dtype=np.float32)
         self.first_open = np.full((v, 2), -1, dtype=np.int64)
 
     @classmethod
@@ -177,7 +184,7 @@ class FastRun:
         demand = np.stack([month.category_demand(s, T, world.categories) for s in scenarios])
         size = np.stack([month.category_size(s, world.categories) for s in scenarios])
         return cls(world, wages, lines, demand, size, first.start,
-                   panel_years(first) if panel else 0)
+                   panel_years(first) if panel else 0, int(first["output.households_every"]))
 
     @property
     def done(self) -> bool:
@@ -191,7 +198,7 @@ class FastRun:
         run_months(world_arrays(self.world), self.seen, self.vagg, self.lab, self.commute,
                    self.rep_total, self.wages, self.lines, self.demand, self.size,
                    self.start_month,
-                   self.t, t1, self.metrics, self.panel, self.first_open)
+                   self.t, t1, self.metrics, self.panel, self.panel_every, self.first_open)
         self.t = t1
 
     def by_universe(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
@@ -203,7 +210,7 @@ class FastRun:
         panel = None
         if self.panel.shape[0]:
             Y = self.panel.shape[0]
-            panel = self.panel.reshape(Y, U, w.n_households // U, N_PANEL).transpose(1, 0, 2, 3)
+            panel = self.panel.reshape(Y, U, -1, N_PANEL).transpose(1, 0, 2, 3)
             panel = np.ascontiguousarray(panel)
         return np.ascontiguousarray(metrics), panel, self.first_open.reshape(U, V, 2).copy()
 

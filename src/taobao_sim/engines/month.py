@@ -270,21 +270,30 @@ def tally(p: np.ndarray, m: np.ndarray, agg: np.ndarray, first_open: np.ndarray,
 
 @nb.njit(cache=True)
 def record_household(p: np.ndarray, m: np.ndarray, agg: np.ndarray, first_open: np.ndarray,
-                     v: int, i: int, hid: int, old: state.HouseholdState,
+                     v: int, slot: int, hid: int, old: state.HouseholdState,
                      new: state.HouseholdState, out: rules.Outcome, t: int, panel: np.ndarray,
                      panel_year: int) -> None:
-    """Phase 3b: add household ``i``'s month to its village's record and aggregates
-    (:func:`tally`) and, in December, to the yearly panel (row ``panel_year``; -1:
-    none). ``old`` is its state at the start of the month. Called in household
-    order within a village."""
+    """Phase 3b: add household ``hid``'s month to its village's record and aggregates
+    (:func:`tally`) and, in December, to the yearly panel (row ``panel_year``, column
+    ``slot``; -1: none). ``old`` is its state at the start of the month. Called in
+    household order within a village."""
     tally(p, m, agg, first_open, v, new, out, t, hid)
     employed = old.jobs + old.commuters
     m[M.EMPLOYED] += employed
     m[M.COMMUTERS_OUT] += old.commuters
     m[M.FIRMS] += old.firm
     m[M.FACTORIES] += 1.0 if old.firm == 1 and old.firm_staff >= p[P.FACTORY_STAFF] else 0.0
-    if panel_year >= 0:
-        panel_row(panel, panel_year, i, old, new, out)
+    if panel_year >= 0 and slot >= 0:
+        panel_row(panel, panel_year, slot, old, new, out)
+
+
+@nb.njit(cache=True)
+def panel_slot(universe: int, hid: int, every: int, per_universe: int) -> int:
+    """The panel column of household ``hid`` of a universe: every ``every``-th household
+    has one (:func:`~taobao_sim.core.run_output.panel_slots` per universe), -1 others."""
+    if hid % every != 0:
+        return -1
+    return universe * per_universe + hid // every
 
 
 @nb.njit(cache=True)

@@ -38,11 +38,12 @@ def households_table(out: RunOutput) -> pa.Table | None:
         return None
     U, Y, N, _ = out.panel.shape
     first_year = dates.year_of(int(out.months[0]))
-    village_of = np.repeat(np.array(out.village_names), out.village_households)
+    ids = np.arange(0, int(out.village_households.sum()), out.panel_every, dtype=np.int32)
+    village_of = np.repeat(np.array(out.village_names), out.village_households)[ids]
     cols: dict[str, np.ndarray] = {
         "replicate": np.repeat(np.asarray(out.replicate_ids, dtype=np.int32), Y * N),
         "year": np.tile(np.repeat(np.arange(first_year, first_year + Y, dtype=np.int32), N), U),
-        "household": np.tile(np.arange(N, dtype=np.int32), U * Y),
+        "household": np.tile(ids, U * Y),
         "village": np.tile(village_of, U * Y),
     }
     flat = out.panel.reshape(U * Y * N, -1)

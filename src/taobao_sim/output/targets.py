@@ -60,6 +60,7 @@ class TargetRow:
         met: True/False, or None for headline figures.
         n: replicates that gave a value.
         detail: more about the figure, e.g. the spread behind a share.
+        unit: "year" for calendar years (printed without a thousands separator).
     """
 
     id: str
@@ -72,6 +73,7 @@ class TargetRow:
     met: bool | None
     n: int
     detail: str = ""
+    unit: str = ""
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -202,7 +204,7 @@ def _first_in_2010(out: RunOutput, v: int) -> np.ndarray:
 def _first_profit_2010(out: RunOutput, v: int) -> np.ndarray:
     U = out.metrics.shape[0]
     profit = np.full(U, np.nan)
-    if out.panel is None or 2010 not in out.years:
+    if out.panel is None or out.panel_every != 1 or 2010 not in out.years:
         return profit
     yi = int(np.flatnonzero(out.years == 2010)[0])
     offset = int(np.sum(out.village_households[:v]))
@@ -245,7 +247,7 @@ def _sales_2018_musd(out: RunOutput, v: int) -> np.ndarray:
 
 
 def _largest_shop_2018_musd(out: RunOutput, v: int) -> np.ndarray:
-    if out.panel is None or 2018 not in out.years:
+    if out.panel is None or out.panel_every != 1 or 2018 not in out.years:
         return np.full(out.metrics.shape[0], np.nan)
     fx = out.scenario.series.get("yuan_per_usd", 2018)
     yi = int(np.flatnonzero(out.years == 2018)[0])
@@ -453,9 +455,9 @@ def headline_figures(out: RunOutput) -> list[TargetRow]:
     households = metrics.series(out, "households")[:, -1]
     shops_by_village = out.metrics[:, -1, :, M.SELLERS]
 
-    def row(id_: str, label: str, values: np.ndarray) -> TargetRow:
+    def row(id_: str, label: str, values: np.ndarray, unit: str = "") -> TargetRow:
         mean, p5, p95, n = _stats(values)
-        return TargetRow(id_, label, "", mean, p5, p95, "", None, n)
+        return TargetRow(id_, label, "", mean, p5, p95, "", None, n, unit=unit)
 
     end = dates.format_month(int(last))
     return [
@@ -473,7 +475,7 @@ def headline_figures(out: RunOutput) -> list[TargetRow]:
         row("selling_villages", f"villages with a shop, {end}",
             (shops_by_village > 0).sum(axis=1).astype(float)),
         row("taobao_villages", f"Taobao villages {last_year}", n_tv[:, -1]),
-        row("first_taobao_village", "first year with a Taobao village", first_tv),
+        row("first_taobao_village", "first year with a Taobao village", first_tv, "year"),
     ]
 
 

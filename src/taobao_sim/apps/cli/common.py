@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from ...output.format import number
+from ...output.format import number, year
 
 PROG = "taobao-sim"
 
@@ -124,17 +124,20 @@ def print_table(name: str, rows: list, replicates: int, seconds: float,
         cells = [r.id, r.label]
         if has_targets:
             cells.append(r.real)
-        spread = f"{number(r.p5)} - {number(r.p95)}" if r.n and r.p5 == r.p5 else "-"
-        cells += [number(r.mean), spread]
+        fmt = year if r.unit == "year" else number
+        spread = f"{fmt(r.p5)} - {fmt(r.p95)}" if r.n and r.p5 == r.p5 else "-"
+        cells += [fmt(r.mean), spread]
         if has_targets:
-            cells += [r.tolerance, "[green]met[/green]" if r.met else "[red]MISSED[/red]"]
+            verdict = {True: "[green]met[/green]", False: "[red]MISSED[/red]", None: ""}
+            cells += [r.tolerance, verdict[r.met]]
         table.add_row(*cells)
         if r.detail:
             table.add_row("", f"[dim]{r.detail}[/dim]", *[""] * (len(cells) - 2))
     console = Console(width=max(140, Console().width))
     console.print(table)
     if has_targets:
-        met = sum(1 for r in rows if r.met)
-        console.print(f"{met} of {len(rows)} targets met; {what} {seconds:.2f} s")
+        judged = [r for r in rows if r.met is not None]
+        met = sum(1 for r in judged if r.met)
+        console.print(f"{met} of {len(judged)} targets met; {what} {seconds:.2f} s")
     else:
         console.print(f"{what} {seconds:.2f} s")

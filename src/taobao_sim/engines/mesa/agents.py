@@ -85,8 +85,9 @@ class Village:
         may have stepped in any order) and close the month's record."""
         t, p = model.t, model.p
         for h in self.households:
+            slot = month.panel_slot(0, h.index, model.panel_every, model.panel.shape[1])
             month.record_household(p, self.record, self.next_aggregates, model.first_open,
-                                   self.index, h.index, h.index, h.old_state, h.new_state,
+                                   self.index, slot, h.index, h.old_state, h.new_state,
                                    h.last, t, model.panel, model.panel_year)
         month.close_village_month(p, t, self.view, self.record, model.lab[self.index],
                                   model.demand[t, self.category], self.connect_cost)

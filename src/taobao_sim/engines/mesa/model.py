@@ -34,7 +34,7 @@ from ...core.params import P
 from ...core.records import N_METRICS, N_PANEL, M
 from ...core.rng import replicate_seeds
 from ...core.rules import farm_income_head
-from ...core.run_output import RunOutput, panel_years
+from ...core.run_output import RunOutput, panel_slots, panel_years
 from ...core.scenario import Scenario
 from ...core.world import build_world
 from ...io.scenario_file import load_scenario
@@ -123,7 +123,9 @@ class TaobaoModel(mesa.Model):
         n = len(self.households)
         self.seen = np.full((2, n), np.nan, dtype=np.float32)
         self.metrics = np.zeros((T, len(self.villages), N_METRICS))
-        self.panel = np.full((panel_years(s), n, N_PANEL), np.nan, dtype=np.float32)
+        self.panel_every = int(s["output.households_every"])
+        self.panel = np.full((panel_years(s), panel_slots(n, self.panel_every), N_PANEL),
+                             np.nan, dtype=np.float32)
         self.first_open = np.full((len(self.villages), 2), -1, dtype=np.int64)
 
     def _category_reputation(self) -> np.ndarray:
