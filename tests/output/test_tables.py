@@ -81,3 +81,42 @@ def test_replicate_ids_and_households_index_the_rows(hh, dinglou_run):
     assert sorted(hh["replicate"].unique()) == list(dinglou_run.replicate_ids)
     one = hh[(hh["replicate"] == hh["replicate"].iloc[0]) & (hh["year"] == 2018)]
     assert one["household"].tolist() == list(range(330))
+
+
+def test_counties_table_sums_its_villages(daiji_run):
+    """Daiji's villages split by hand into two counties: every county column is the
+    sum of its villages' December values or yearly sums, and Taobao villages and
+    towns follow the hand-set sales and shops."""
+    import copy
+    import dataclasses
+
+    from taobao_sim.core.records import M
+
+    out = copy.deepcopy(daiji_run)
+    villages = tuple(dataclasses.replace(v, township=f"T{i // 4}", county="A" if i < 8 else "B")
+                     for i, v in enumerate(out.scenario.villages))
+    out.scenarios = [dataclasses.replace(s, villages=villages) for s in out.scenarios]
+    y2016 = (out.months // 12) == 2016
+    out.metrics[:, y2016, :, M.SALES_YUAN] = 0.0
+    out.metrics[:, y2016, 0:3, M.SALES_YUAN] = 1e7 / 12  # T0: 3 Taobao villages
+    out.metrics[:, y2016, 8, M.SALES_YUAN] = 1e7 / 12  # T2: one
+    december = np.flatnonzero(y2016)[-1]
+    out.metrics[:, december, :, M.SHOPS] = 0
+    out.metrics[:, december, [0, 1, 2, 8], M.SHOPS] = 100
+    df = tables.counties_table(out).to_pandas()
+    assert len(df) == 2 * len(np.unique(out.months // 12)) * 2
+    row = df[(df.replicate == out.replicate_ids[1]) & (df.year == 2016)].set_index("county")
+    assert row.loc["A", "taobao_villages"] == 3 and row.loc["B", "taobao_villages"] == 1
+    assert row.loc["A", "taobao_towns"] == 1 and row.loc["B", "taobao_towns"] == 0
+    assert row.loc["A", "selling_villages"] == 3 and row.loc["B", "selling_villages"] == 1
+    u = 1
+    for county, sel in (("A", slice(0, 8)), ("B", slice(8, None))):
+        assert row.loc[county, "households"] == out.village_households[sel].sum()
+        assert row.loc[county, "poor_people"] == out.metrics[u, december, sel, M.POOR_PEOPLE].sum()
+        income = out.metrics[u, y2016, sel, M.INCOME_YUAN].sum()
+        assert row.loc[county, "income_yuan"] == pytest.approx(income)
+    assert row.loc["A", "sales_yuan"] == pytest.approx(3e7)
+
+
+def test_no_counties_table_without_counties(dinglou_run):
+    assert tables.counties_table(dinglou_run) is None

@@ -89,6 +89,9 @@ OUTPUT: tuple[Param, ...] = (
     _P("output", "households_panel", "bool", True, "", None, None,
        "Write households.parquet/csv (one row per replicate, year and household). "
        "Switch off for very large worlds."),
+    _P("output", "timeseries_csv", "bool", True, "", None, None,
+       "Write the time series and household panel as CSV besides Parquet. Switch off for "
+       "very large worlds (Heze: about 200 MB of CSV per replicate)."),
     _P("output", "households_every", "int", 1, "households", 1, 1_000_000_000,
        "Write every this-many-th household of each replicate to the household panel (1: "
        "all): a sample that keeps the panel small in very large worlds. Targets read from "

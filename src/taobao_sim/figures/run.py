@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 
-from ..core.records import M
 from ..core.run_output import RunOutput
 from ..output import metrics
-from ..output.targets import FIRST_SHOP_YEAR, POVERTY_EXIT_YEAR, TARGETS_BY_ID
+from ..output.targets import FIRST_SHOP_YEAR, HEZE_YEAR, POVERTY_EXIT_YEAR, TARGETS_BY_ID
 from .style import BAND, COLOURS, band, finish, save, subplots
 
 
@@ -38,6 +38,8 @@ def run_figures(out: RunOutput, folder: Path) -> list[Path]:
              migration(out, folder / "migration.png"), sales(out, folder / "sales.png")]
     if len(out.village_names) > 1:
         paths.append(spread(out, folder / "spread.png"))
+    if len({v.county for v in out.scenario.villages if v.county}) > 1:
+        paths.append(counties(out, folder / "counties.png"))
     return paths
 
 
@@ -139,37 +141,84 @@ def sales(out: RunOutput, path: Path) -> Path:
     return path
 
 
+def taobao_year(out: RunOutput) -> np.ndarray:
+    """Median over replicates of the year each village first met the Taobao-village
+    rule; NaN for villages that met it in half of the replicates or fewer."""
+    years, status = metrics.taobao_villages(out)
+    ever = status.any(axis=1)
+    first = np.where(ever, years[np.argmax(status, axis=1)], np.inf)  # (universes, villages)
+    median = np.median(first, axis=0)  # inf once most replicates never qualify
+    return np.where(np.isfinite(median), median, np.nan)
+
+
 def spread(out: RunOutput, path: Path) -> Path:
-    """Map of villages coloured by final participation, and Taobao villages per year."""
+    """Map of villages coloured by the year they became Taobao villages, and the
+    number of Taobao villages and towns per year (with H1 and H2 for Heze)."""
     s = out.scenario
     xy = np.array([[v.x_km, v.y_km] for v in s.villages])
-    part = (out.metrics[:, -1, :, M.ENGAGED] / out.metrics[:, -1, :, M.HOUSEHOLDS]).mean(axis=0)
+    first = taobao_year(out)
     years, status = metrics.taobao_villages(out)
     n_tv = status.sum(axis=2)
-    fig, (ax1, ax2) = subplots(1, 2, figsize=(11, 4.8),
-                                   gridspec_kw={"width_ratios": [1.1, 1]})
-    size = 30 + 120 * out.village_households / out.village_households.max()
-    sc = ax1.scatter(xy[:, 0], xy[:, 1], c=part, s=size, cmap="viridis", vmin=0, vmax=1,
-                     edgecolors="black", linewidths=0.5)
+    _, _, towns = metrics.taobao_towns(out)
+    n_towns = towns.sum(axis=2)
+    fig, (ax1, ax2) = subplots(1, 2, figsize=(12, 5.2), gridspec_kw={"width_ratios": [1.1, 1]})
+    many = len(xy) > 200
+    size = (3 if many else 30) + (12 if many else 120) * out.village_households \
+        / out.village_households.max()
+    never = ~np.isfinite(first)
+    ax1.scatter(xy[never, 0], xy[never, 1], s=size[never], color="#dddddd", lw=0,
+                label="not a Taobao village (most replicates)")
+    sc = ax1.scatter(xy[~never, 0], xy[~never, 1], c=first[~never], s=size[~never] * 1.5,
+                     cmap="plasma", vmin=years[0], vmax=years[-1],
+                     edgecolors="black", linewidths=0.2 if many else 0.5)
     focus = metrics.village_index(out, s.focus_village)
-    ax1.annotate(s.focus_village, xy[focus], xytext=(6, 6), textcoords="offset points",
-                 fontsize=9, weight="bold")
-    fig.colorbar(sc, ax=ax1, label=f"share of households engaged, end {years[-1]}")
+    ax1.annotate(s.focus_village.split("-")[0], xy[focus], xytext=(6, 6),
+                 textcoords="offset points", fontsize=9, weight="bold")
+    fig.colorbar(sc, ax=ax1, label="year it became a Taobao village (median of replicates)")
     ax1.set_xlabel("east-west, km")
     ax1.set_ylabel("north-south, km")
     ax1.set_aspect("equal", adjustable="datalim")
+    ax1.legend(fontsize=8, loc="lower left", frameon=False)
     ax1.set_title("Villages (size: households)", fontsize=11, loc="left")
-    lo, hi = np.percentile(n_tv, BAND, axis=0)
-    ax2.fill_between(years, lo, hi, color=COLOURS["main"], alpha=0.22, lw=0)
-    ax2.plot(years, n_tv.mean(axis=0), "o-", color=COLOURS["main"],
-             label="Taobao villages (mean, 5-95% band)")
+    for data, colour, label in ((n_tv, COLOURS["main"], "Taobao villages"),
+                                (n_towns, COLOURS["second"], "Taobao towns")):
+        lo, hi = np.percentile(data, BAND, axis=0)
+        ax2.fill_between(years, lo, hi, color=colour, alpha=0.22, lw=0)
+        ax2.plot(years, data.mean(axis=0), "o-", color=colour, ms=4,
+                 label=f"{label} (mean, 5-95% band)")
+    if s.targets == "heze":
+        for tid, colour in (("H1", COLOURS["main"]), ("H2", COLOURS["second"])):
+            t = TARGETS_BY_ID[tid]
+            ax2.errorbar([HEZE_YEAR + 0.15], [t.center],
+                         yerr=[[t.center - t.lower], [t.upper - t.center]], fmt="D",
+                         color=COLOURS["real"], mec=colour, capsize=4,
+                         label=f"real {tid}: {t.real} in {HEZE_YEAR} (target {t.tolerance})")
     ax2.set_xlabel("year")
-    ax2.set_ylabel("villages meeting the AliResearch rule")
-    ax2.set_ylim(0, len(out.village_names))
+    ax2.set_ylabel("count (AliResearch rules)")
+    ax2.set_ylim(bottom=0)
     ax2.grid(alpha=0.3)
     ax2.legend(fontsize=8.5, loc="upper left", frameon=False)
-    ax2.set_title("Taobao villages", fontsize=11, loc="left")
+    ax2.set_title("Taobao villages and towns", fontsize=11, loc="left")
     fig.text(0.99, 0.01, _caption(out), fontsize=7, color=COLOURS["grey"], ha="right")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     save(fig, path)
+    return path
+
+
+def counties(out: RunOutput, path: Path) -> Path:
+    """Taobao villages per year in each county (mean of replicates, 5-95% band)."""
+    years, status = metrics.taobao_villages(out)
+    names, per_county = metrics.by_county(out, status.astype(float))
+    order = np.argsort(-per_county[:, -1].mean(axis=0))
+    fig, ax = subplots(figsize=(8, 4.8))
+    cmap = matplotlib.colormaps["tab10"]
+    for rank, c in enumerate(order):
+        data = per_county[:, :, c]
+        lo, hi = np.percentile(data, BAND, axis=0)
+        ax.fill_between(years, lo, hi, color=cmap(rank % 10), alpha=0.15, lw=0)
+        ax.plot(years, data.mean(axis=0), "o-", ms=3, color=cmap(rank % 10), label=names[c])
+    ax.set_xlabel("year")
+    ax.set_ylabel("Taobao villages")
+    ax.set_ylim(bottom=0)
+    finish(fig, ax, "Taobao villages by county", path, _caption(out))
     return path

@@ -65,11 +65,12 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"cannot write {type(obj).__name__} as JSON")
 
 
-def write_table(folder: Path, stem: str, table: pa.Table) -> None:
-    """Write ``stem.parquet`` and ``stem.csv``, each atomically."""
+def write_table(folder: Path, stem: str, table: pa.Table, csv: bool = True) -> None:
+    """Write ``stem.parquet`` and (unless ``csv`` is False) ``stem.csv``, each atomically."""
     atomic_write(folder / f"{stem}.parquet",
                  lambda tmp: pq.write_table(table, tmp, compression="zstd"))
-    atomic_write(folder / f"{stem}.csv", lambda tmp: pacsv.write_csv(table, tmp))
+    if csv:
+        atomic_write(folder / f"{stem}.csv", lambda tmp: pacsv.write_csv(table, tmp))
 
 
 def check_output_root(root: Path) -> Path:
@@ -186,13 +187,17 @@ def write_run(out: RunOutput, rows: list[TargetRow], root: Path, root_seed: int,
     """
     with run_folder(root, out.scenario.name, new_run_id(root_seed)) as run:
         folder = run.path
-        write_table(folder, "timeseries", tables.timeseries_table(out))
+        csv = bool(out.scenario["output.timeseries_csv"])
+        write_table(folder, "timeseries", tables.timeseries_table(out), csv)
         write_table(folder, "villages", tables.villages_table(out))
+        county = tables.counties_table(out)
+        if county is not None:
+            write_table(folder, "counties", county)
         panel = tables.households_table(out)
         if panel is not None:
-            write_table(folder, "households", panel)
+            write_table(folder, "households", panel, csv)
         for name, table in (extra_tables or {}).items():
-            write_table(folder, name, table)
+            write_table(folder, name, table, csv)
         atomic_write_json(folder / "summary.json", summary(out, rows))
         if figures is not None:
             (folder / "figures").mkdir()

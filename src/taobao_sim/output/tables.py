@@ -10,6 +10,7 @@ import pyarrow as pa
 from ..core import dates
 from ..core.records import BY_NAME, DERIVED, HOUSEHOLD_YEAR, TIMESERIES_COLUMNS, M
 from ..core.run_output import RunOutput
+from . import metrics
 
 
 def timeseries_table(out: RunOutput) -> pa.Table:
@@ -68,3 +69,51 @@ def villages_table(out: RunOutput) -> pa.Table:
         "internet_from": [dates.format_month(v.internet_from) for v in vs],
     })
 
+
+
+#: Columns of the county table: December values (households, people, shops...) and
+#: yearly sums (sales), per county.
+COUNTY_DECEMBER = ("households", "people", "sellers", "shops", "engaged", "poor_people",
+                   "migrants")
+COUNTY_SUMS = ("sales_yuan", "income_yuan", "public_cost_yuan")
+
+
+def counties_table(out: RunOutput) -> pa.Table | None:
+    """Tidy table, one row per replicate x year x county: Taobao villages and towns
+    by AliResearch's rules (:func:`metrics.taobao_villages`, :func:`metrics.taobao_towns`),
+    villages with a shop, December counts and yearly sums of the villages' series.
+    None if no village names a county."""
+    if not any(v.county for v in out.scenario.villages):
+        return None
+    years, tv = metrics.taobao_villages(out)
+    _, town_names, towns = metrics.taobao_towns(out)
+    _, town_of = metrics.townships(out)
+    county_of_town = np.empty(len(town_names), dtype=object)
+    county_of_town[town_of] = [v.county for v in out.scenario.villages]
+    names, tv_county = metrics.by_county(out, tv.astype(float))
+    town_county = np.stack([towns[..., county_of_town == c].sum(axis=-1) for c in names], -1)
+    month_years = out.months // 12
+    decembers = np.array([np.flatnonzero(month_years == y)[-1] for y in years])
+    U, Y, C = tv_county.shape
+    cols: dict[str, np.ndarray] = {
+        "replicate": np.repeat(np.asarray(out.replicate_ids, dtype=np.int32), Y * C),
+        "year": np.tile(np.repeat(years.astype(np.int32), C), U),
+        "county": np.tile(np.array(names), U * Y),
+        "taobao_villages": tv_county.astype(np.int64).ravel(),
+        "taobao_towns": town_county.astype(np.int64).ravel(),
+    }
+
+    def column(name: str) -> np.ndarray:  # (universes, months, villages)
+        return out.metrics[..., M[name.upper()]]
+
+    shops_dec = column("shops")[:, decembers]
+    cols["selling_villages"] = metrics.by_county(out, (shops_dec > 0).astype(float))[1] \
+        .astype(np.int64).ravel()
+    for name in COUNTY_DECEMBER:
+        cols[name] = metrics.by_county(out, column(name)[:, decembers])[1] \
+            .astype(np.int64).ravel()
+    for name in COUNTY_SUMS:
+        per_year = np.stack([column(name)[:, month_years == y].sum(axis=1) for y in years],
+                            axis=1)
+        cols[name] = metrics.by_county(out, per_year)[1].ravel()
+    return pa.table(cols)
