@@ -168,3 +168,14 @@ def test_selection_sampling_draws_exactly_what_is_left():
         drawn = sum(month._draw_out(np.uint64(rng.household_key(np.uint64(seed), 3, h)),
                                     rng.STREAM_HIRE, 4, left, pool, 0) for h in range(10))
         assert drawn == 7 and left[0] == 0 and pool[0] == 0
+
+
+def test_category_size_is_demand_relative_to_costumes_times_crowding(dinglou):
+    """Costumes are the unit; another category's nationwide reputation is its 2019
+    demand over the costumes' 2019 demand, times market.other_crowding."""
+    s = dinglou.replace({"market.other_crowding": 3.0})
+    costumes = s.series.get("demand_costumes_yuan_year", 2019)
+    other = s.series.get("demand_other_yuan_year", 2019)
+    size = month.category_size(s, ("costumes", "other"))
+    assert size[0] == 1.0
+    assert size[1] == pytest.approx(3.0 * other / costumes)

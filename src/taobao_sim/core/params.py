@@ -208,6 +208,10 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        "shop's reputation: a shop's share of national demand is its reputation over this."),
     _P("market", "outside_growth_per_year", "float", 0.2502, "per year", -0.5, 5.0,
        "Growth rate of that national reputation (more and better sellers nationwide)."),
+    _P("market", "other_crowding", "float", 1.0, "x", 1e-3, 1e3,
+       "Sellers nationwide per yuan of demand in every category but costumes, relative to "
+       "costumes: generic goods (wood, produce, hair products) meet far more established "
+       "shops than performance costumes did when they were 'blank on Taobao' (2009)."),
     _P("market", "max_share", "float", 0.8, "share", 0.01, 1.0,
        "Most of a category's national demand the simulated sellers can take together; "
        "beyond it their orders are scaled down (the market saturates)."),
