@@ -425,7 +425,7 @@ def test_learning_from_ties_work_and_training(p):
 # -- starting a shop ---------------------------------------------------------------------
 
 def test_entry_exposure_terms(p):
-    p[P.IMITATION], p[P.WORK_EXPOSURE], p[P.BASE_DISCOVERY_FACTOR] = 0.4, 0.03, 10.0
+    p[P.IMITATION], p[P.WORK_EXPOSURE], p[P.CRAFT_DISCOVERY_RATE] = 0.4, 0.03, 0.01
     vv = view(discovery=0.001)
     hs = household()
     assert rules.entry_exposure(p, hs, neighbours(4, 1, 0.0), vv, False) == \

@@ -170,12 +170,11 @@ def test_selection_sampling_draws_exactly_what_is_left():
         assert drawn == 7 and left[0] == 0 and pool[0] == 0
 
 
-def test_category_size_is_demand_relative_to_costumes_times_crowding(dinglou):
+def test_category_size_is_demand_relative_to_costumes(dinglou):
     """Costumes are the unit; another category's nationwide reputation is its 2019
-    demand over the costumes' 2019 demand, times market.other_crowding."""
-    s = dinglou.replace({"market.other_crowding": 3.0})
-    costumes = s.series.get("demand_costumes_yuan_year", 2019)
-    other = s.series.get("demand_other_yuan_year", 2019)
-    size = month.category_size(s, ("costumes", "other"))
+    demand over the costumes' 2019 demand."""
+    costumes = dinglou.series.get("demand_costumes_yuan_year", 2019)
+    other = dinglou.series.get("demand_other_yuan_year", 2019)
+    size = month.category_size(dinglou, ("costumes", "other"))
     assert size[0] == 1.0
-    assert size[1] == pytest.approx(3.0 * other / costumes)
+    assert size[1] == pytest.approx(other / costumes)

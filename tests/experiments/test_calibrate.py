@@ -62,6 +62,9 @@ IMITATION = '"shops.imitation" = [0.05, 0.8]'
     (IMITATION, '"shops.imitation" = 0.3', "parameters.shops.imitation",
      "expected [lower, upper]"),
     ("D4 = 1.0", "D10 = 1.0", "targets.D10", "is not a target"),
+    ("D4 = 1.0", "H1 = 1.0", "targets.H1", "need city = a city scenario"),
+    ('name = "tiny"', 'name = "tiny"\ncity = "' + str(SCENARIOS / "daiji.toml") + '"', "city",
+     "expected a city scenario"),
     ("D4 = 1.0", "D4 = -1.0", "targets.D4", "weight >= 0"),
     ("popsize = 4", "popsize = 1", "optimizer.popsize", "expected 2 to"),
     ("popsize = 4", "popsiz = 4", "optimizer.popsiz", "did you mean 'popsize'"),
@@ -76,6 +79,40 @@ def test_bad_specs(write_toml, old, new, key, expected):
         cal.load_spec(path)
     assert info.value.key == key and expected in str(info.value)
     assert str(path) in str(info.value)
+
+
+def test_city_targets_are_fitted_on_the_city_run(write_toml, tmp_path):
+    """With city = a city scenario, H1 and H2 are computed from that run, stopped at
+    their year, with the candidate's parameter values and the spec's seeds: the same
+    numbers as running the city by hand. The city here is Daiji's villages of the Heze
+    table."""
+    import csv
+
+    from taobao_sim import load_scenario
+    from taobao_sim.core.rng import replicate_seeds
+    from taobao_sim.engines import simulate_universes
+    from taobao_sim.output import metrics
+
+    with (SCENARIOS / "data" / "heze" / "villages_model.csv").open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["township"] == "371721121"]
+    with (tmp_path / "v.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    city = write_toml("city.toml", f'extends = "{SCENARIOS / "heze.toml"}"\n'
+                      'villages_file = "v.csv"\n')
+    text = SPEC.replace('name = "tiny"', f'name = "tiny"\ncity = "{city}"')
+    spec = cal.load_spec(write_toml("c.toml", text + "H1 = 1.0\nH2 = 0.5\n"))
+    assert spec.weights["H1"] == 1.0 and spec.city.end == 2018 * 12 + 11
+    stats = cal.evaluate_chunk(spec, np.array([[0.3, 5e3]]))
+    by_id = dict(zip([t.id for t in spec.targets], stats[0], strict=True))
+    by_hand = load_scenario(city).replace({"shops.imitation": 0.3,
+                                           "market.outside_reputation": 5e3}, end="2018-12")
+    seeds = replicate_seeds(spec.seed, spec.city_replicates)
+    out = simulate_universes([by_hand] * len(seeds), seeds, list(range(len(seeds))))
+    years, status = metrics.taobao_villages(out)
+    assert by_id["H1"] == status[:, list(years).index(2018)].sum(axis=1).mean()
+    assert np.isfinite(by_id["H2"])
 
 
 def test_household_target_cannot_be_weighted(write_toml):

@@ -104,7 +104,7 @@ WORLD: tuple[Param, ...] = (
        "Watts-Strogatz ring before rewiring (rounded down to an even number)."),
     _P("world", "tie_rewiring", "float", 0.1, "share", 0.0, 1.0,
        "Share of within-village ties rewired to a random household of the same village."),
-    _P("world", "inter_village_ties", "float", 0.2587, "ties per household", 0.0, 20.0,
+    _P("world", "inter_village_ties", "float", 0.6, "ties per household", 0.0, 20.0,
        "Mean number of weak ties from a household to households of other villages."),
     _P("world", "tie_distance_km", "float", 2.0, "km", 0.01, 1000.0,
        "Distance over which the chance of a tie between villages falls by a factor e."),
@@ -182,8 +182,8 @@ VILLAGE: tuple[Param, ...] = (
     _P("villages", "industry_base", "float", 0.0, "share of households", 0.0, 1.0,
        "Share of households that already made the product before online selling (e.g. "
        "Dinglou's photo-studio costume makers since the 1990s): they know the craft, so "
-       "their chance of starting to sell on their own is shops.base_discovery_factor "
-       "times higher and their skill starts at least at world.skill_mean."),
+       "their chance of starting to sell on their own is shops.craft_discovery_rate "
+       "and their skill starts at least at world.skill_mean."),
     _P("villages", "category", "str", "costumes", "", None, None,
        "The product category the village's sellers sell; its national online demand is "
        "the series demand_<category>_yuan_year."),
@@ -208,10 +208,6 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        "shop's reputation: a shop's share of national demand is its reputation over this."),
     _P("market", "outside_growth_per_year", "float", 0.2502, "per year", -0.5, 5.0,
        "Growth rate of that national reputation (more and better sellers nationwide)."),
-    _P("market", "other_crowding", "float", 1.0, "x", 1e-3, 1e3,
-       "Sellers nationwide per yuan of demand in every category but costumes, relative to "
-       "costumes: generic goods (wood, produce, hair products) meet far more established "
-       "shops than performance costumes did when they were 'blank on Taobao' (2009)."),
     _P("market", "max_share", "float", 0.8, "share", 0.01, 1.0,
        "Most of a category's national demand the simulated sellers can take together; "
        "beyond it their orders are scaled down (the market saturates)."),
@@ -240,12 +236,13 @@ KERNEL_PARAMS: tuple[Param, ...] = (
        "Fabric and accessories bought from outside, per yuan of goods (at outside prices) "
        "made in the village."),
     # shops --------------------------------------------------------------
-    _P("shops", "discovery_rate", "float", 5.077e-05, "per household per month", 0.0, 1.0,
+    _P("shops", "discovery_rate", "float", 1.5e-06, "per household per month", 0.0, 1.0,
        "Chance a household with a member at home and internet access decides to consider "
        "selling without any seller among its ties (independent discovery)."),
-    _P("shops", "base_discovery_factor", "float", 4450.0, "x", 0.0, 1e6,
-       "How many times likelier a household that already made the product (industry base) "
-       "is to discover online selling on its own."),
+    _P("shops", "craft_discovery_rate", "float", 0.2259, "per household per month", 0.0,
+       1.0, "Chance a household that already made the product (industry base) decides to "
+       "consider selling online on its own, once it has internet access: it knows the "
+       "craft and the buyers."),
     _P("shops", "imitation", "float", 0.5, "per month", 0.0, 1.0,
        "Chance a household considers selling in a month when all of its ties sell (scaled "
        "by the share of ties that sell)."),

@@ -387,7 +387,7 @@ def entry_exposure(p: np.ndarray, hs: HouseholdState, nv: NeighbourView, vv: Vil
     sell, and what members working in the trade see; zero offline."""
     if vv.internet == 0.0:
         return 0.0
-    discovery = vv.discovery * (p[P.BASE_DISCOVERY_FACTOR] if hs.craft == 1 else 1.0)
+    discovery = p[P.CRAFT_DISCOVERY_RATE] if hs.craft == 1 else vv.discovery
     seen_at_work = p[P.WORK_EXPOSURE] if works_in_trade else 0.0
     return min(1.0, discovery + p[P.IMITATION] * nv.share + seen_at_work)
 

@@ -542,14 +542,12 @@ REFERENCE_YEAR = 2019
 
 def category_size(s, categories: tuple[str, ...]) -> np.ndarray:
     """Each category's nationwide seller reputation relative to costumes': its national
-    online demand over theirs in :data:`REFERENCE_YEAR`, times ``market.other_crowding``
-    for every category but costumes (1 for costumes)."""
+    online demand over theirs in :data:`REFERENCE_YEAR` (1 for costumes)."""
     from ..core.scenario import demand_series
 
     reference = s.series.get(demand_series(REFERENCE_CATEGORY), REFERENCE_YEAR)
-    crowding = s["market.other_crowding"]
     return np.array([s.series.get(demand_series(c), REFERENCE_YEAR) / reference
-                     * (1.0 if c == REFERENCE_CATEGORY else crowding) for c in categories])
+                     for c in categories])
 
 
 def category_demand(s, months: int, categories: tuple[str, ...]) -> np.ndarray:

@@ -50,7 +50,9 @@ from ..io.spec_file import check_keys, read_spec, resolve_relative
 from ..output import provenance, rundir
 from ..output.format import number
 from ..output.targets import (
+    CITY_TARGETS,
     DINGLOU_TARGETS,
+    HEZE_YEAR,
     TARGETS_BY_ID,
     TOWNSHIP_TARGETS,
     Runs,
@@ -93,6 +95,8 @@ class CalibrationSpec:
     samples: int
     box: float
     final_replicates: int
+    city: Scenario | None = None
+    city_replicates: int = 1
 
     @property
     def names(self) -> list[str]:
@@ -101,13 +105,15 @@ class CalibrationSpec:
     def digest(self) -> str:
         import hashlib
 
-        key = json.dumps({"text": self.text, "scenario": self.scenario.digest()}, sort_keys=True)
+        key = json.dumps({"text": self.text, "scenario": self.scenario.digest(),
+                          "township": self.township.digest() if self.township else None,
+                          "city": self.city.digest() if self.city else None}, sort_keys=True)
         return hashlib.sha256(key.encode()).hexdigest()
 
 
 _TOP = {"name": str, "scenario": str, "replicates": int, "seed": int, "optimizer": dict,
         "uncertainty": dict, "parameters": dict, "targets": dict, "description": str,
-        "township": str, "township_replicates": int}
+        "township": str, "township_replicates": int, "city": str, "city_replicates": int}
 _OPTIMIZER = {"method": str, "popsize": int, "maxiter": int, "tol": float, "seed": int,
               "mutation": list, "recombination": float, "start": str}
 _UNCERTAINTY = {"method": str, "samples": int, "box": float, "final_replicates": int}
@@ -137,7 +143,16 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         if township.focus_village != scenario.focus_village:
             raise SpecError(where, "township", f"names a scenario whose focus village is "
                             f"{township.focus_village!r}, not {scenario.focus_village!r}")
-    weights, targets = _weighted_targets(where, raw["targets"], township is not None)
+    city = None
+    if "city" in raw:
+        city = load_scenario(resolve_relative(path, raw["city"]))
+        if city.targets != "heze":
+            raise SpecError(where, "city", f"names a scenario with targets = {city.targets!r}; "
+                            "expected a city scenario (targets = \"heze\")")
+        # H1 and H2 are 2018 counts: the city's candidates stop there
+        city = city.replace(end=f"{HEZE_YEAR}-12")
+    weights, targets = _weighted_targets(where, raw["targets"], township is not None,
+                                         city is not None)
 
     def positive(table: dict, key: str, default: Any, lo: float, hi: float, prefix: str):
         value = table.get(key, default)
@@ -172,22 +187,26 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         samples=positive(unc, "samples", 1000, 0, 10_000_000, "uncertainty."),
         box=positive(unc, "box", 0.3, 0.01, 1.0, "uncertainty."),
         final_replicates=positive(unc, "final_replicates", 50, 1, 100_000, "uncertainty."),
+        city=city, city_replicates=positive(raw, "city_replicates", 1, 1, 10_000, ""),
     )
 
 
-def _weighted_targets(where: str, table: Any, township: bool) -> tuple[dict[str, float],
-                                                                      tuple[Target, ...]]:
+def _weighted_targets(where: str, table: Any, township: bool,
+                      city: bool = False) -> tuple[dict[str, float], tuple[Target, ...]]:
     """The ``[targets]`` table: each target's weight, and its tolerance if the spec
     sets one (``{ weight = 1, center = ..., lower = ..., upper = ... }``)."""
     if not isinstance(table, dict):
         raise SpecError(where, "targets", "expected a table [targets]")
     weights: dict[str, float] = {}
-    known = DINGLOU_TARGETS + (TOWNSHIP_TARGETS if township else ())
+    known = DINGLOU_TARGETS + (TOWNSHIP_TARGETS if township else ()) + \
+        (CITY_TARGETS if city else ())
     targets = {t.id: t for t in known}
     for tid, w in table.items():
         if tid not in targets:
-            hint = " (T1 and P1 need township = a township scenario)" \
-                if tid in TARGETS_BY_ID else suggest(tid, list(targets))
+            hint = suggest(tid, list(targets))
+            if tid in TARGETS_BY_ID:
+                hint = " (H1 and H2 need city = a city scenario)" if tid.startswith("H") \
+                    else " (T1 and P1 need township = a township scenario)"
             raise SpecError(where, f"targets.{tid}", "is not a target" + hint)
         if isinstance(w, dict):
             check_keys(where, w, {"weight": float, "center": float, "lower": float,
@@ -250,6 +269,9 @@ def evaluate_chunk(spec: CalibrationSpec, chunk: np.ndarray) -> np.ndarray:
     if "township" in needs and spec.township is not None:
         runs["township"] = _batch([spec.township.replace(v) for v in values],
                                   spec.township_replicates, spec.seed)
+    if "city" in needs and spec.city is not None:
+        runs["city"] = _batch([spec.city.replace(v) for v in values], spec.city_replicates,
+                              spec.seed)
     stats = np.full((len(chunk), len(spec.targets)), np.nan)
     for c in range(len(chunk)):
         one = Runs(**{kind: part[c] for kind, part in runs.items()})
@@ -512,6 +534,12 @@ def check_table(spec: CalibrationSpec, best: Scenario, evaluator: Evaluator) -> 
         township = simulate(spec.township.replace(values), replicates=k, seed=best.seed)
         evaluator.runs += k
         rows += township_targets(Runs(runs.main, township=township))
+    if spec.city is not None:
+        values = dict(zip(spec.names, [best[k] for k in spec.names], strict=True))
+        k = max(spec.city_replicates, 3)
+        city = simulate(spec.city.replace(values), replicates=k, seed=best.seed, panel=False)
+        evaluator.runs += k
+        rows += [t.row(Runs(runs.main, city=city)) for t in CITY_TARGETS]
     return rows
 
 
