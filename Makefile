@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 REPLICATES ?= 20
 
-.PHONY: run test test-slow lint docs bench calibrate results golden mutation clean help
+.PHONY: run test test-slow lint docs bench calibrate calibrate-heze results golden mutation clean help
 
 help:
 	@echo "make run    - set up .venv and run the Dinglou scenario ($(REPLICATES) replicates)"
@@ -14,6 +14,7 @@ help:
 	@echo "make docs   - regenerate docs/SCENARIO.md and the generated tables of docs/ODD.md"
 	@echo "make bench  - benchmarks, writes benchmarks/results.json (QUICK=1: under a minute)"
 	@echo "make calibrate - calibrate Dinglou (a few minutes); report in docs/CALIBRATION.md"
+	@echo "make calibrate-heze - discovery and ties on H1-H2 with Dinglou's targets (about 40 min)"
 	@echo "make results - regenerate the README's figures in results/figures/"
 	@echo "make golden - rewrite the golden record of outputs after a deliberate model change"
 	@echo "make mutation - mutation testing (cosmic-ray; SAMPLE=150 mutants, about an hour)"
@@ -49,6 +50,9 @@ results: $(VENV)/.installed
 
 calibrate: $(VENV)/.installed
 	$(BIN)/taobao-sim calibrate scenarios/calibration/dinglou.toml --docs docs
+
+calibrate-heze: $(VENV)/.installed
+	$(BIN)/taobao-sim calibrate scenarios/calibration/heze.toml --docs docs
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py $(if $(QUICK),--quick,)

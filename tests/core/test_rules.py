@@ -158,6 +158,12 @@ def test_goods_market_local_share_and_utilisation(p):
     idle = rules.goods_market(p, vv, 400.0, 1000.0, 50.0, 100.0)
     assert idle.local_share == 1.0 and idle.utilisation == pytest.approx(0.4)
     assert idle.homework_chance == 0.0 and idle.firm_chance == 0.0
+    # ODD 7.3: without capacity nothing stands idle (mu = 1) and nothing is bought
+    # locally (lambda = 0); without demand everything is local (lambda = 1)
+    none = rules.goods_market(p, vv, 1000.0, 0.0, 50.0, 100.0)
+    assert none.utilisation == 1.0 and none.local_share == 0.0
+    no_demand = rules.goods_market(p, vv, 0.0, 500.0, 50.0, 100.0)
+    assert no_demand.local_share == 1.0 and no_demand.utilisation == 0.0
 
 
 def test_shortage_opens_piecework_and_workshops_in_proportion(p):

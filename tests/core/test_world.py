@@ -82,3 +82,13 @@ def test_no_repeated_ties(dinglou):
         ties = w.ties_idx[w.ties_ptr[i]:w.ties_ptr[i + 1]]
         assert len(set(ties.tolist())) == len(ties) == 12
         assert i not in ties
+
+
+def test_state_bytes_count_the_arrays_the_engine_holds(daiji):
+    """State, ties and the fast engine's two seen-profit buffers (float32 each)."""
+    from taobao_sim.engines.fast import FastRun
+
+    run = FastRun.for_scenarios([daiji], [3], panel=False)
+    w = run.world
+    expected = w.households.nbytes + w.ties_ptr.nbytes + w.ties_idx.nbytes + run.seen.nbytes
+    assert w.state_bytes() == expected

@@ -10,6 +10,7 @@ import pytest
 from taobao_sim import metrics
 from taobao_sim.core.records import H, M
 from taobao_sim.output.targets import (
+    TARGETS_BY_ID,
     Runs,
     dinglou_targets,
     headline_figures,
@@ -45,9 +46,23 @@ def test_d2_d3_first_shop(run):
     rows = _rows(run)
     assert rows["D2"].mean == pytest.approx(1 / 3) and not rows["D2"].met
     assert rows["D3"].mean == 7000.0 and rows["D3"].n == 1 and rows["D3"].met
+    assert "; 1 replicates without a shop" in rows["D2"].detail
     run.first_open[1, 0] = (_month(run, 2010, 12), 4)
     run.first_open[2, 0] = (_month(run, 2010, 1), 9)
     assert _rows(run)["D2"].mean == pytest.approx(1.0) and _rows(run)["D2"].met
+    assert "; 0 replicates without a shop" in _rows(run)["D2"].detail
+
+
+def test_deviation_is_in_units_of_tolerance():
+    d4, d6, d7, d8 = (TARGETS_BY_ID[k] for k in ("D4", "D6", "D7", "D8"))
+    assert d6.deviation(58.0) == 0.0
+    assert d6.deviation(70.0) == pytest.approx(1.0) and d6.deviation(46.0) == pytest.approx(-1.0)
+    assert d4.deviation(0.0) == pytest.approx((0.0 - 0.9) / 0.05)  # linear, even at 0
+    assert d7.deviation(2.4) == pytest.approx(1.0)  # log scale: 0.6-2.4 around 1.2
+    assert d7.deviation(0.6) == pytest.approx(-1.0)
+    assert d7.deviation(0.0) == -10.0  # no log of 0: as far below as it gets
+    assert d8.deviation(500.0) == 0.0 and d8.deviation(100.0) == pytest.approx(1.0)
+    assert d6.deviation(float("nan")) == 10.0
 
 
 def test_d4_engaged_in_december_2018(run):
@@ -190,6 +205,10 @@ def test_taobao_village_rule(run):
 
 
 def test_headline_table_for_scenarios_without_targets(daiji_run):
+    out = copy.deepcopy(daiji_run)
+    out.metrics[:, -1, :, M.SELLERS] = 0
+    out.metrics[0, -1, :5, M.SELLERS] = 3  # five villages with sellers in replicate 0, none in 1
+    assert {r.id: r for r in headline_figures(out)}["selling_villages"].mean == 2.5
     rows = {r.id: r for r in headline_figures(daiji_run)}
     assert rows["households"].mean == 13823
     assert all(r.met is None for r in rows.values())

@@ -786,14 +786,17 @@ def spec_help() -> str:
     return resources.files("taobao_sim").joinpath("data/calibration_spec.md").read_text("utf-8")
 
 
-def publish_report(folder: Path, docs: Path) -> Path:
-    """Copy a calibration's report and figures into a docs folder
-    (``docs/CALIBRATION.md`` and ``docs/figures/calibration_*.png``)."""
+def publish_report(folder: Path, docs: Path, name: str = "dinglou") -> Path:
+    """Copy a calibration's report and figures into a docs folder: for the Dinglou
+    spec ``docs/CALIBRATION.md`` and ``docs/figures/calibration_*.png``; for a spec
+    named otherwise ``docs/CALIBRATION_<NAME>.md`` and
+    ``docs/figures/calibration_<name>_*.png``, so that one does not overwrite the other."""
     docs = Path(docs)
     (docs / "figures").mkdir(parents=True, exist_ok=True)
+    prefix = "calibration_" if name == "dinglou" else f"calibration_{name}_"
     for png in sorted((Path(folder) / "figures").glob("calibration_*.png")):
-        shutil.copyfile(png, docs / "figures" / png.name)
-    target = docs / "CALIBRATION.md"
+        shutil.copyfile(png, docs / "figures" / png.name.replace("calibration_", prefix, 1))
+    target = docs / ("CALIBRATION.md" if name == "dinglou" else f"CALIBRATION_{name.upper()}.md")
     text = (Path(folder) / "report.md").read_text(encoding="utf-8")
-    rundir.atomic_write_text(target, text)
+    rundir.atomic_write_text(target, text.replace("](figures/calibration_", f"](figures/{prefix}"))
     return target

@@ -87,5 +87,5 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     print(f"{result.runs:,} model runs in {result.wall_seconds:.0f} s")
     print(f"results: {shown(result.folder)}")
     if args.docs:
-        print(f"report: {shown(publish_report(result.folder, args.docs))}")
+        print(f"report: {shown(publish_report(result.folder, args.docs, spec.name))}")
     return 0
