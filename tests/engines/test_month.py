@@ -178,3 +178,26 @@ def test_category_size_is_demand_relative_to_costumes(dinglou):
     size = month.category_size(dinglou, ("costumes", "other"))
     assert size[0] == 1.0
     assert size[1] == pytest.approx(other / costumes)
+
+
+@pytest.mark.parametrize("kind", ["local", "commute"])
+def test_layoffs_alone_reach_the_households(dinglou, kind):
+    """Phase 2 hands out last month's layoffs even when there is nothing else to hand
+    out: two of three commuters (or village job holders) lose their jobs."""
+    from taobao_sim.core.world import build_world
+
+    from ..core.test_rules import view
+
+    w = build_world([dinglou], [4])
+    hh = w.households.copy()
+    hh["jobs"] = 0
+    hh["commuters"] = 0
+    field = "commuters" if kind == "commute" else "jobs"
+    hh[field][[3, 50, 200]] = 1
+    lab = np.zeros(N_LAB)
+    lab[L.COMMUTERS_OUT if kind == "commute" else L.JOBS] = 3
+    lab[L.LAYOFF_COMMUTE if kind == "commute" else L.LAYOFF_LOCAL] = 2
+    p = _params()[0]
+    month.open_village_month(p, hh, 0, len(hh), 0, np.uint64(7), 5, view(), lab)
+    assert hh[field].sum() == 1
+    assert hh["jobs" if kind == "commute" else "commuters"].sum() == 0

@@ -202,6 +202,9 @@ def test_taobao_village_rule(run):
     assert not status[:, y == 2014, 0].any()
     run.metrics[:, dec, 0, M.SHOPS] = 32
     assert not metrics.taobao_villages(run)[1][:, y == 2015, 0].any()
+    run.metrics[:, dec, 0, M.SHOPS] = 33
+    run.metrics[:, dec, 0, M.SALES_YUAN] -= 0.5  # half a yuan short of 10 million
+    assert not metrics.taobao_villages(run)[1][:, y == 2015, 0].any()
 
 
 def test_headline_table_for_scenarios_without_targets(daiji_run):
