@@ -17,7 +17,8 @@ help:
 	@echo "make calibrate-heze - discovery and ties on H1-H2 with Dinglou's targets (about 40 min)"
 	@echo "make results - regenerate the README's figures in results/figures/"
 	@echo "make golden - rewrite the golden record of outputs after a deliberate model change"
-	@echo "make mutation - mutation testing (cosmic-ray; SAMPLE=150 mutants, about an hour)"
+	@echo "make mutation - mutation testing (cosmic-ray; SAMPLE=150 mutants, about an hour;"
+	@echo "                RETEST=results/mutation/<stamp>: test that campaign's survivors again)"
 	@echo "make clean  - remove .venv and caches (not results/)"
 
 $(BIN)/python:
@@ -62,7 +63,7 @@ golden: $(VENV)/.installed-dev
 
 mutation: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -e ".[dev,mutation]"
-	$(BIN)/python -m tests.mutation.run $(if $(SAMPLE),--sample $(SAMPLE),)
+	$(BIN)/python -m tests.mutation.run $(if $(SAMPLE),--sample $(SAMPLE),) $(if $(RETEST),--retest $(RETEST),)
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m taobao_sim.apps.docs

@@ -41,6 +41,8 @@ def test_taobao_year_is_the_median_of_first_years(daiji_run):
     first = plots.taobao_year(out)
     assert first[0] == 2015
     assert np.isnan(first[1:]).all()
+    assert plots.taobao_year(out, replicate=1)[0] == 2016
+    assert plots.taobao_year(out, replicate=0)[1] == 2012
 
 
 def test_county_figure_with_counties(tmp_path, daiji_run):

@@ -196,6 +196,64 @@ def _report(session: Path, out: Path, kept: dict[str, int], seconds: float) -> d
     return summary
 
 
+def _survivors(session: Path) -> list[dict]:
+    """The survivors of an earlier campaign: module, line, operator, diff."""
+    from cosmic_ray.work_db import use_db
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome
+
+    found = []
+    with use_db(str(session)) as db:
+        for item, result in db.completed_work_items:
+            if result.worker_outcome == WorkerOutcome.NORMAL and \
+                    result.test_outcome == TestOutcome.SURVIVED:
+                m = item.mutations[0]
+                found.append({"module": str(m.module_path), "line": m.start_pos[0],
+                              "operator": m.operator_name, "diff": result.diff or ""})
+    return found
+
+
+def retest(folder: Path) -> int:
+    """Apply each survivor of the campaign in ``folder`` to a fresh copy of today's
+    tree (``patch`` finds the changed line by its context) and run the mutant tests
+    again: which survivors the tests added since then kill. Writes ``retest.md``."""
+    equivalent = _equivalents()
+    tree = folder / "retest-tree"
+    shutil.rmtree(tree, ignore_errors=True)
+    _copy_tree(tree)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
+           f"{os.environ.get('PATH', '')}"}
+    rows = []
+    try:
+        for s in _survivors(folder / "session.sqlite"):
+            key = (s["module"], s["operator"], _original_line(s["diff"]))
+            patch = "\n".join(s["diff"].splitlines()[1:]) + "\n"  # drop cosmic-ray's title
+            if key in equivalent:
+                outcome = "equivalent"
+            elif subprocess.run(["patch", "-p1", "--quiet"], input=patch, text=True,
+                                cwd=tree).returncode != 0:
+                outcome = "no longer applies"
+            else:
+                status = subprocess.run(["bash", "tests/mutation/run_tests.sh"], cwd=tree,
+                                        env=env).returncode
+                subprocess.run(["patch", "-p1", "-R", "--quiet"], input=patch, text=True,
+                               cwd=tree, check=True)
+                outcome = "killed" if status != 0 else "survived"
+            rows.append({**s, "outcome": outcome})
+            print(f"{s['module']}:{s['line']} {s['operator']}: {outcome}", flush=True)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+    counts = Counter(r["outcome"] for r in rows)
+    lines = ["# Survivors tested again", "",
+             f"The {len(rows)} survivors of this campaign, applied to the tree of "
+             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC and tested again: " +
+             ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + ".", "",
+             "| module | line | operator | outcome |", "|---|---|---|---|"]
+    lines += [f"| {r['module']} | {r['line']} | {r['operator']} | {r['outcome']} |"
+              for r in rows]
+    (folder / "retest.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sample", type=int, default=150, help="mutants to run (default 150)")
@@ -204,7 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900.0,
                         help="seconds before a mutant's tests count as a crash")
     parser.add_argument("--out", default=str(ROOT / "results" / "mutation"))
+    parser.add_argument("--retest", metavar="FOLDER",
+                        help="test the survivors of the campaign in FOLDER again, on "
+                             "today's tree, instead of running a new campaign")
     args = parser.parse_args(argv)
+    if args.retest:
+        return retest(Path(args.retest))
     out = Path(args.out) / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     trees = [out / f"tree{k}" for k in range(args.workers)]
     for tree in trees:

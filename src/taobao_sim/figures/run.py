@@ -141,14 +141,15 @@ def sales(out: RunOutput, path: Path) -> Path:
     return path
 
 
-def taobao_year(out: RunOutput) -> np.ndarray:
-    """Median over replicates of the year each village first met the Taobao-village
-    rule; NaN for villages that met it in half of the replicates or fewer."""
+def taobao_year(out: RunOutput, replicate: int | None = None) -> np.ndarray:
+    """The year each village first met the Taobao-village rule in one replicate
+    (index ``replicate``), or by default the median over replicates; NaN for villages
+    that never met it (by default: in half of the replicates or fewer)."""
     years, status = metrics.taobao_villages(out)
     ever = status.any(axis=1)
     first = np.where(ever, years[np.argmax(status, axis=1)], np.inf)  # (universes, villages)
-    median = np.median(first, axis=0)  # inf once most replicates never qualify
-    return np.where(np.isfinite(median), median, np.nan)
+    chosen = np.median(first, axis=0) if replicate is None else first[replicate]
+    return np.where(np.isfinite(chosen), chosen, np.nan)
 
 
 def spread(out: RunOutput, path: Path) -> Path:
@@ -156,7 +157,9 @@ def spread(out: RunOutput, path: Path) -> Path:
     number of Taobao villages and towns per year (with H1 and H2 for Heze)."""
     s = out.scenario
     xy = np.array([[v.x_km, v.y_km] for v in s.villages])
-    first = taobao_year(out)
+    # one replicate: where independent discoveries happen differs between replicates,
+    # so a median would show only the villages every replicate agrees on
+    first = taobao_year(out, replicate=0)
     years, status = metrics.taobao_villages(out)
     n_tv = status.sum(axis=2)
     _, _, towns = metrics.taobao_towns(out)
@@ -167,19 +170,22 @@ def spread(out: RunOutput, path: Path) -> Path:
         / out.village_households.max()
     never = ~np.isfinite(first)
     ax1.scatter(xy[never, 0], xy[never, 1], s=size[never], color="#dddddd", lw=0,
-                label="not a Taobao village (most replicates)")
+                label=f"not a Taobao village by {years[-1]}")
     sc = ax1.scatter(xy[~never, 0], xy[~never, 1], c=first[~never], s=size[~never] * 1.5,
                      cmap="plasma", vmin=years[0], vmax=years[-1],
                      edgecolors="black", linewidths=0.2 if many else 0.5)
     focus = metrics.village_index(out, s.focus_village)
-    ax1.annotate(s.focus_village.split("-")[0], xy[focus], xytext=(6, 6),
-                 textcoords="offset points", fontsize=9, weight="bold")
-    fig.colorbar(sc, ax=ax1, label="year it became a Taobao village (median of replicates)")
+    # village names in Chinese characters need a CJK font that may be missing
+    label = s.focus_village if s.focus_village.isascii() else "focus village"
+    ax1.annotate(label, xy[focus], xytext=(6, 6), textcoords="offset points", fontsize=9,
+                 weight="bold")
+    fig.colorbar(sc, ax=ax1, label="year it became a Taobao village")
     ax1.set_xlabel("east-west, km")
     ax1.set_ylabel("north-south, km")
     ax1.set_aspect("equal", adjustable="datalim")
     ax1.legend(fontsize=8, loc="lower left", frameon=False)
-    ax1.set_title("Villages (size: households)", fontsize=11, loc="left")
+    ax1.set_title(f"Villages (size: households), replicate {out.replicate_ids[0]}",
+                  fontsize=11, loc="left")
     for data, colour, label in ((n_tv, COLOURS["main"], "Taobao villages"),
                                 (n_towns, COLOURS["second"], "Taobao towns")):
         lo, hi = np.percentile(data, BAND, axis=0)
