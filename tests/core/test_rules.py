@@ -577,3 +577,12 @@ def test_no_internet_no_selling(p):
 def test_labour_use_type_is_a_tuple_of_counts(p):
     lab = rules.labour_use(p, household())
     assert isinstance(lab, LabourUse) and lab.free == 1
+
+
+def test_a_shop_opening_at_once_stocks_for_a_new_shops_orders(p):
+    """ODD 7.5: a shop opens with the initial reputation, one store, and averaged
+    orders of what that reputation brings (orders per reputation times reputation)."""
+    p[P.INITIAL_REPUTATION] = 3.0
+    state, age, rep, stores, avg = rules.open_shop(p, view(orders_per_rep=1000.0))
+    assert (state, age, rep, stores) == (ACTIVE, 0, 3.0, 1)
+    assert avg == pytest.approx(3000.0)
