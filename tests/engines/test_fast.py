@@ -113,7 +113,7 @@ def test_poor_count_matches_panel(dinglou_run):
 
 
 def test_nobody_sells_without_discovery(dinglou):
-    s = dinglou.replace({"shops.discovery_rate": 0.0})
+    s = dinglou.replace({"shops.discovery_rate": 0.0, "shops.craft_discovery_rate": 0.0})
     out = simulate(s, replicates=3, seed=1)
     assert metrics.series(out, "shops").max() == 0
     assert metrics.series(out, "sales_yuan").max() == 0
@@ -133,7 +133,7 @@ def test_no_internet_no_shops(write_toml):
 def test_higher_city_wage_never_lowers_migration(dinglou):
     """Without e-commerce, a 50% higher migrant wage gives at least as many
     migrants every month (ensemble mean of an otherwise identical run)."""
-    base = dinglou.replace({"shops.discovery_rate": 0.0})
+    base = dinglou.replace({"shops.discovery_rate": 0.0, "shops.craft_discovery_rate": 0.0})
     wages = base.series.values["migrant_wage_yuan_month"]
     richer = base.series.overridden({"migrant_wage_yuan_month": {
         str(y): 1.5 * w for y, w in wages.items()}})
