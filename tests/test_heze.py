@@ -47,7 +47,7 @@ def test_the_township_table_is_the_three_townships(heze_run):
     assert villages.households.sum() == sum(int(r["households"]) for r in rows)
     counties = pd.read_parquet(folder / "counties.parquet")
     assert set(counties.county) == {"Caoxian", "Mudan"}
-    assert not (folder / "timeseries.csv").exists()  # Heze writes Parquet only
+    assert (folder / "timeseries.csv").exists() and not (folder / "households.csv").exists()
 
 
 def test_counts_recomputed_from_the_files(heze_run):
