@@ -42,20 +42,38 @@ def series(out: RunOutput, column: str, village: int | None = None) -> np.ndarra
     return data.sum(axis=2) if village is None else data[:, :, village]
 
 
+def _per_year(data: np.ndarray, months: np.ndarray, how: str) -> tuple[np.ndarray, np.ndarray]:
+    """Years and ``data`` (months on axis 1) per year: summed over each year's months
+    (``how="sum"``) or its last month, December in a full year (``how="december"``)."""
+    years = months // 12
+    uniq = np.unique(years)
+    if how == "sum":
+        vals = [data[:, years == y].sum(axis=1) for y in uniq]
+    elif how == "december":
+        vals = [data[:, np.flatnonzero(years == y)[-1]] for y in uniq]
+    else:
+        raise ValueError(how)
+    return uniq, np.stack(vals, axis=1)
+
+
 def yearly(out: RunOutput, column: str, village: int | None = None,
            how: str = "sum") -> tuple[np.ndarray, np.ndarray]:
     """Years and a column per year: summed over its months (``how="sum"``) or its
     December value (``how="december"``). Shape (universes, years)."""
-    data = series(out, column, village)
-    years = out.months // 12
-    uniq = np.unique(years)
-    if how == "sum":
-        vals = np.stack([data[:, years == y].sum(axis=1) for y in uniq], axis=1)
-    elif how == "december":
-        vals = np.stack([data[:, np.flatnonzero(years == y)[-1]] for y in uniq], axis=1)
-    else:
-        raise ValueError(how)
-    return uniq, vals
+    return _per_year(series(out, column, village), out.months, how)
+
+
+def village_yearly(out: RunOutput, column: str, how: str = "sum") -> tuple[np.ndarray,
+                                                                         np.ndarray]:
+    """Years and a recorded column of every village per year, as :func:`yearly`.
+    Shape (universes, years, villages)."""
+    return _per_year(out.metrics[..., M[column.upper()]], out.months, how)
+
+
+def group_sum(per_village: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
+    """A per-village array (..., villages) summed by group: village v belongs to group
+    ``group[v]`` of ``groups``. Shape (..., groups)."""
+    return np.stack([per_village[..., group == g].sum(axis=-1) for g in range(groups)], -1)
 
 
 def taobao_villages(out: RunOutput) -> tuple[np.ndarray, np.ndarray]:
@@ -65,29 +83,29 @@ def taobao_villages(out: RunOutput) -> tuple[np.ndarray, np.ndarray]:
     least 100 active shops or shops in at least 10% of households (shops that
     sold in December). Years not fully simulated are judged on their months.
     """
-    years = out.months // 12
-    uniq = np.unique(years)
-    sales = out.metrics[:, :, :, M.SALES_YUAN]
-    shops = out.metrics[:, :, :, M.SHOPS]
+    years, sales = village_yearly(out, "sales_yuan")
+    _, shops = village_yearly(out, "shops", "december")
     households = out.village_households[None, None, :]
-    status = []
-    for y in uniq:
-        sel = years == y
-        annual = sales[:, sel].sum(axis=1)
-        dec = shops[:, np.flatnonzero(sel)[-1]]
-        ok = (annual >= TAOBAO_VILLAGE_SALES_YUAN) & (
-            (dec >= TAOBAO_VILLAGE_SHOPS) | (dec >= TAOBAO_VILLAGE_SHOP_SHARE * households[0])
-        )
-        status.append(ok)
-    return uniq, np.stack(status, axis=1)
+    status = (sales >= TAOBAO_VILLAGE_SALES_YUAN) & (
+        (shops >= TAOBAO_VILLAGE_SHOPS) | (shops >= TAOBAO_VILLAGE_SHOP_SHARE * households))
+    return years, status
 
 
 def townships(out: RunOutput) -> tuple[list[str], np.ndarray]:
     """Township names and each village's township index (a village without a township
     is a township of its own)."""
-    names = [v.township or v.name for v in out.scenario.villages]
+    return _index_of([v.township or v.name for v in out.scenario.villages])
+
+
+def counties(out: RunOutput) -> tuple[list[str], np.ndarray]:
+    """County names and each village's county index."""
+    return _index_of([v.county for v in out.scenario.villages])
+
+
+def _index_of(names: list[str]) -> tuple[list[str], np.ndarray]:
     unique = list(dict.fromkeys(names))
-    return unique, np.array([unique.index(n) for n in names], dtype=np.int64)
+    position = {n: k for k, n in enumerate(unique)}
+    return unique, np.array([position[n] for n in names], dtype=np.int64)
 
 
 def taobao_towns(out: RunOutput) -> tuple[np.ndarray, list[str], np.ndarray]:
@@ -99,36 +117,19 @@ def taobao_towns(out: RunOutput) -> tuple[np.ndarray, list[str], np.ndarray]:
     simulated year (AliResearch first counted towns in 2014)."""
     years, status = taobao_villages(out)
     names, of = townships(out)
-    T = len(names)
-    sales = out.metrics[:, :, :, M.SALES_YUAN]
-    shops = out.metrics[:, :, :, M.SHOPS]
-    month_years = out.months // 12
-    towns = np.zeros((*status.shape[:2], T), dtype=bool)
-    for k, y in enumerate(years):
-        sel = month_years == y
-        count = np.zeros((status.shape[0], T))
-        np.add.at(count.T, of, status[:, k, :].T)
-        village_sales = sales[:, sel].sum(axis=1)
-        town_sales = np.zeros((status.shape[0], T))
-        np.add.at(town_sales.T, of, village_sales.T)
-        town_shops = np.zeros((status.shape[0], T))
-        np.add.at(town_shops.T, of, shops[:, np.flatnonzero(sel)[-1]].T)
-        towns[:, k] = count >= TAOBAO_TOWN_VILLAGES
-        if y >= TAOBAO_TOWN_SALES_RULE_FROM:
-            towns[:, k] |= (town_sales > TAOBAO_TOWN_SALES_YUAN) & \
-                (town_shops > TAOBAO_TOWN_SHOPS)
+    _, sales = village_yearly(out, "sales_yuan")
+    _, shops = village_yearly(out, "shops", "december")
+    towns = group_sum(status.astype(float), of, len(names)) >= TAOBAO_TOWN_VILLAGES
+    late = years >= TAOBAO_TOWN_SALES_RULE_FROM
+    towns[:, late] |= (group_sum(sales, of, len(names))[:, late] > TAOBAO_TOWN_SALES_YUAN) & \
+        (group_sum(shops, of, len(names))[:, late] > TAOBAO_TOWN_SHOPS)
     return years, names, towns
 
 
 def by_county(out: RunOutput, per_village: np.ndarray) -> tuple[list[str], np.ndarray]:
     """County names and a per-village array (..., villages) summed by county."""
-    names = [v.county for v in out.scenario.villages]
-    unique = list(dict.fromkeys(names))
-    of = np.array([unique.index(n) for n in names])
-    total = np.zeros((*per_village.shape[:-1], len(unique)))
-    for c in range(len(unique)):
-        total[..., c] = per_village[..., of == c].sum(axis=-1)
-    return unique, total
+    names, of = counties(out)
+    return names, group_sum(per_village, of, len(names))
 
 
 #: Official village poverty exit rule: poverty incidence (poor people / registered

@@ -70,7 +70,6 @@ def villages_table(out: RunOutput) -> pa.Table:
     })
 
 
-
 #: Columns of the county table: December values (households, people, shops...) and
 #: yearly sums (sales), per county.
 COUNTY_DECEMBER = ("households", "people", "sellers", "shops", "engaged", "poor_people",
@@ -88,32 +87,27 @@ def counties_table(out: RunOutput) -> pa.Table | None:
     years, tv = metrics.taobao_villages(out)
     _, town_names, towns = metrics.taobao_towns(out)
     _, town_of = metrics.townships(out)
-    county_of_town = np.empty(len(town_names), dtype=object)
-    county_of_town[town_of] = [v.county for v in out.scenario.villages]
-    names, tv_county = metrics.by_county(out, tv.astype(float))
-    town_county = np.stack([towns[..., county_of_town == c].sum(axis=-1) for c in names], -1)
-    month_years = out.months // 12
-    decembers = np.array([np.flatnonzero(month_years == y)[-1] for y in years])
+    names, county_of = metrics.counties(out)
+    county_of_town = np.empty(len(town_names), dtype=np.int64)
+    county_of_town[town_of] = county_of  # a township lies in one county
+
+    def by_county(per_village: np.ndarray, group: np.ndarray = county_of) -> np.ndarray:
+        return metrics.group_sum(per_village.astype(float), group, len(names))
+
+    tv_county = by_county(tv)
     U, Y, C = tv_county.shape
     cols: dict[str, np.ndarray] = {
         "replicate": np.repeat(np.asarray(out.replicate_ids, dtype=np.int32), Y * C),
         "year": np.tile(np.repeat(years.astype(np.int32), C), U),
         "county": np.tile(np.array(names), U * Y),
         "taobao_villages": tv_county.astype(np.int64).ravel(),
-        "taobao_towns": town_county.astype(np.int64).ravel(),
+        "taobao_towns": by_county(towns, county_of_town).astype(np.int64).ravel(),
     }
-
-    def column(name: str) -> np.ndarray:  # (universes, months, villages)
-        return out.metrics[..., M[name.upper()]]
-
-    shops_dec = column("shops")[:, decembers]
-    cols["selling_villages"] = metrics.by_county(out, (shops_dec > 0).astype(float))[1] \
-        .astype(np.int64).ravel()
+    shops = metrics.village_yearly(out, "shops", "december")[1]
+    cols["selling_villages"] = by_county(shops > 0).astype(np.int64).ravel()
     for name in COUNTY_DECEMBER:
-        cols[name] = metrics.by_county(out, column(name)[:, decembers])[1] \
+        cols[name] = by_county(metrics.village_yearly(out, name, "december")[1]) \
             .astype(np.int64).ravel()
     for name in COUNTY_SUMS:
-        per_year = np.stack([column(name)[:, month_years == y].sum(axis=1) for y in years],
-                            axis=1)
-        cols[name] = metrics.by_county(out, per_year)[1].ravel()
+        cols[name] = by_county(metrics.village_yearly(out, name)[1]).ravel()
     return pa.table(cols)
