@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 REPLICATES ?= 20
 
-.PHONY: run test test-slow lint docs bench calibrate calibrate-heze results golden mutation clean help
+.PHONY: run test test-slow lint docs bench calibrate calibrate-checks calibrate-heze results golden mutation clean help
 
 help:
 	@echo "make run    - set up .venv and run the Dinglou scenario ($(REPLICATES) replicates)"
@@ -13,7 +13,9 @@ help:
 	@echo "make lint   - ruff check"
 	@echo "make docs   - regenerate docs/SCENARIO.md and the generated tables of docs/ODD.md"
 	@echo "make bench  - benchmarks, writes benchmarks/results.json (QUICK=1: under a minute)"
-	@echo "make calibrate - calibrate Dinglou (a few minutes); report in docs/CALIBRATION.md"
+	@echo "make calibrate - Bayesian calibration of Dinglou (ABC-SMC, under an hour on 2 cores;"
+	@echo "                 RESUME=1 continues a killed one); report in docs/CALIBRATION.md"
+	@echo "make calibrate-checks - recovery and leave-one-target-out checks of the latest one"
 	@echo "make calibrate-heze - discovery and ties on H1-H2 with Dinglou's targets (about 40 min)"
 	@echo "make results - regenerate the README's figures in results/figures/"
 	@echo "make golden - rewrite the golden record of outputs after a deliberate model change"
@@ -50,7 +52,12 @@ results: $(VENV)/.installed
 	$(BIN)/taobao-sim figures results/figures
 
 calibrate: $(VENV)/.installed
-	$(BIN)/taobao-sim calibrate scenarios/calibration/dinglou.toml --docs docs
+	$(BIN)/taobao-sim calibrate scenarios/calibration/dinglou.toml --workers 2 --docs docs \
+		$(if $(RESUME),--resume,)
+
+calibrate-checks: $(VENV)/.installed
+	$(BIN)/taobao-sim calibrate scenarios/calibration/dinglou.toml --workers 2 --docs docs \
+		--checks $$(ls -d results/calibration/dinglou/*/ | sort | tail -1)
 
 calibrate-heze: $(VENV)/.installed
 	$(BIN)/taobao-sim calibrate scenarios/calibration/heze.toml --docs docs

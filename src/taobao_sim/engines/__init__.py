@@ -7,6 +7,8 @@ the one village-month update in :mod:`.month`, so they give the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..core.rng import replicate_seeds
 from ..core.run_output import RunOutput
 from ..core.scenario import Scenario
@@ -24,6 +26,7 @@ def simulate(
     progress: ProgressFn | None = None,
     panel: bool | None = None,
     engine: str = "numba",
+    per_replicate: Sequence[Scenario] | None = None,
 ) -> RunOutput:
     """Run an ensemble of a scenario.
 
@@ -37,16 +40,22 @@ def simulate(
         panel: record the yearly household panel (default: ``output.households_panel``).
         engine: "numba" (the fast engine) or "mesa" (households as Mesa agents;
             same numbers, much slower; ``threads`` does not apply).
+        per_replicate: a scenario for each replicate, differing from ``scenario``
+            in parameters only (a posterior ensemble:
+            :meth:`taobao_sim.experiments.posterior.Posterior.ensemble`).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     n = replicates if replicates is not None else scenario.replicates
     root = seed if seed is not None else scenario.seed
+    scenarios = [scenario] * n if per_replicate is None else list(per_replicate)
+    if len(scenarios) != n:
+        raise ValueError(f"{len(scenarios)} scenarios for {n} replicates")
     if engine == "mesa":
         from .mesa.model import simulate_mesa
 
-        return simulate_mesa(scenario, n, root, progress, panel)
-    return simulate_universes([scenario] * n, replicate_seeds(root, n), list(range(n)), threads,
+        return simulate_mesa(scenario, n, root, progress, panel, scenarios)
+    return simulate_universes(scenarios, replicate_seeds(root, n), list(range(n)), threads,
                               progress, panel)
 
 

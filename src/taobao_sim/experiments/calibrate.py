@@ -30,6 +30,7 @@ import json
 import math
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,12 @@ class CalibrationSpec:
     final_replicates: int
     city: Scenario | None = None
     city_replicates: int = 1
+    method: str = "msm"
+    abc: Any = None  # AbcSettings, for method "abc-smc"
+    screening: Any = None  # ScreeningSettings, or None: no screening
+    checks: Any = None  # ChecksSettings: recovery and leave-one-target-out
+    posterior_draws: int = 200
+    fixed: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -113,10 +120,21 @@ class CalibrationSpec:
 
 _TOP = {"name": str, "scenario": str, "replicates": int, "seed": int, "optimizer": dict,
         "uncertainty": dict, "parameters": dict, "targets": dict, "description": str,
-        "township": str, "township_replicates": int, "city": str, "city_replicates": int}
+        "township": str, "township_replicates": int, "city": str, "city_replicates": int,
+        "method": str, "abc": dict, "screening": dict, "check": dict, "checks": dict,
+        "fixed": dict}
 _OPTIMIZER = {"method": str, "popsize": int, "maxiter": int, "tol": float, "seed": int,
               "mutation": list, "recombination": float, "start": str}
 _UNCERTAINTY = {"method": str, "samples": int, "box": float, "final_replicates": int}
+_ABC = {"population": int, "generations": int, "initial_epsilon": float, "alpha": float,
+        "min_epsilon": float, "min_acceptance": float, "max_simulations": int,
+        "max_minutes": float}
+_SCREENING = {"trajectories": int, "levels": int, "factor": float, "replicates": int,
+              "threshold": float}
+_CHECK = {"posterior_draws": int, "final_replicates": int}
+_CHECKS = {"truths": int, "population": int, "generations": int, "max_simulations": int,
+           "min_acceptance": float, "draws": int}
+METHODS = ("abc-smc", "msm")
 
 
 def load_spec(path: str | Path) -> CalibrationSpec:
@@ -125,6 +143,15 @@ def load_spec(path: str | Path) -> CalibrationSpec:
     if scenario.targets != "dinglou":
         raise SpecError(where, "scenario", f"names a scenario with targets = "
                         f"{scenario.targets!r}; calibration needs targets = \"dinglou\"")
+    method = raw.get("method", "msm")
+    if method not in METHODS:
+        raise SpecError(where, "method", f"is {method!r}; expected \"abc-smc\" (Bayesian, "
+                        "pyabc) or \"msm\" (method of simulated moments)" +
+                        suggest(method, list(METHODS)))
+    wrong = [k for k in (("optimizer", "uncertainty") if method == "abc-smc" else
+                         ("abc", "screening", "check", "checks")) if k in raw]
+    if wrong:
+        raise SpecError(where, wrong[0], f"is not used by method = {method!r}")
     opt = raw.get("optimizer", {})
     check_keys(where, opt, _OPTIMIZER, "optimizer.")
     if opt.get("method", "differential_evolution") != "differential_evolution":
@@ -186,9 +213,94 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         start_from_scenario=start == "scenario",
         samples=positive(unc, "samples", 1000, 0, 10_000_000, "uncertainty."),
         box=positive(unc, "box", 0.3, 0.01, 1.0, "uncertainty."),
-        final_replicates=positive(unc, "final_replicates", 50, 1, 100_000, "uncertainty."),
+        final_replicates=positive(unc if method == "msm" else raw.get("check", {}),
+                                  "final_replicates", 50, 1, 100_000,
+                                  "uncertainty." if method == "msm" else "check."),
         city=city, city_replicates=positive(raw, "city_replicates", 1, 1, 10_000, ""),
+        method=method, **_bayes_settings(where, raw, positive, free, scenario),
     )
+
+
+def _bayes_settings(where: str, raw: dict, positive: Callable, free: tuple[Parameter, ...],
+                    scenario: Scenario) -> dict[str, Any]:
+    """The ABC-SMC tables of a spec: [abc], [screening], [check], [checks], [fixed]."""
+    if raw.get("method", "msm") != "abc-smc":
+        return {}
+    from .abc_smc import AbcSettings
+    from .screening import ScreeningSettings
+
+    tables = {}
+    for key, kinds in (("abc", _ABC), ("screening", _SCREENING), ("check", _CHECK),
+                       ("checks", _CHECKS)):
+        tables[key] = raw.get(key, {})
+        if not isinstance(tables[key], dict):
+            raise SpecError(where, key, f"expected a table [{key}]")
+        check_keys(where, tables[key], kinds, key + ".")
+    a, s, c, k = (tables[x] for x in ("abc", "screening", "check", "checks"))
+    seed = raw.get("seed", 1)
+    abc = AbcSettings(
+        population=positive(a, "population", 300, 10, 1_000_000, "abc."),
+        generations=positive(a, "generations", 8, 1, 1000, "abc."),
+        # absent: every prior draw is accepted in the first generation
+        initial_epsilon=positive(a, "initial_epsilon", 0.0, 1e-9, 1e9, "abc.")
+        if "initial_epsilon" in a else math.inf,
+        alpha=positive(a, "alpha", 0.5, 0.05, 0.95, "abc."),
+        min_epsilon=positive(a, "min_epsilon", 0.0, 0.0, 1e9, "abc."),
+        min_acceptance=positive(a, "min_acceptance", 0.02, 0.0, 1.0, "abc."),
+        max_simulations=positive(a, "max_simulations", 30_000, 10, 10**9, "abc."),
+        max_minutes=positive(a, "max_minutes", 50.0, 0.1, 60 * 24 * 30, "abc."),
+        seed=seed)
+    screening = None
+    if s:
+        levels = positive(s, "levels", 4, 2, 100, "screening.")
+        if levels % 2:
+            raise SpecError(where, "screening.levels", f"is {levels}; Morris needs an even "
+                            "number of levels")
+        screening = ScreeningSettings(
+            trajectories=positive(s, "trajectories", 6, 2, 10_000, "screening."),
+            levels=levels, factor=positive(s, "factor", 1.5, 1.01, 100.0, "screening."),
+            replicates=positive(s, "replicates", 10, 1, 10_000, "screening."),
+            threshold=positive(s, "threshold", 0.25, 0.0, 1e6, "screening."), seed=seed)
+    checks = ChecksSettings(
+        truths=positive(k, "truths", 5, 1, 1000, "checks."),
+        population=positive(k, "population", 200, 10, 1_000_000, "checks."),
+        generations=positive(k, "generations", 6, 1, 1000, "checks."),
+        max_simulations=positive(k, "max_simulations", 8000, 10, 10**9, "checks."),
+        min_acceptance=positive(k, "min_acceptance", 0.02, 0.0, 1.0, "checks."),
+        draws=positive(k, "draws", 200, 10, 1_000_000, "checks."))
+    fixed = raw.get("fixed", {})
+    if not isinstance(fixed, dict):
+        raise SpecError(where, "fixed", "expected a table [fixed] of \"section.key\" = \"reason\"")
+    for name, reason in fixed.items():
+        if name not in params.TUNABLE:
+            raise SpecError(where, f"fixed.{name}", "is not a parameter of the model"
+                            + suggest(name, list(params.TUNABLE)))
+        if not isinstance(reason, str) or not reason.strip():
+            raise SpecError(where, f"fixed.{name}", "expected a reason (text)")
+        if name in {p.name for p in free}:
+            raise SpecError(where, f"fixed.{name}", "is also a free parameter; expected one "
+                            "or the other")
+    return {"abc": abc, "screening": screening, "checks": checks, "fixed": dict(fixed),
+            "posterior_draws": positive(c, "posterior_draws", 200, 10, 1_000_000, "check.")}
+
+
+@dataclass(frozen=True)
+class ChecksSettings:
+    """The checks of an ABC-SMC calibration (``taobao-sim calibrate --checks``).
+
+    Attributes:
+        truths: synthetic data sets of the recovery test.
+        population, generations, max_simulations, min_acceptance: each check's
+            ABC-SMC (smaller than the calibration's: there are many of them).
+        draws: posterior draws of each predictive check (one replicate each).
+    """
+
+    truths: int = 5
+    population: int = 200
+    generations: int = 6
+    max_simulations: int = 8000
+    min_acceptance: float = 0.02
+    draws: int = 200
 
 
 def _weighted_targets(where: str, table: Any, township: bool,
@@ -391,6 +503,10 @@ def calibrate(spec: CalibrationSpec, root: Path = Path("results"),
     """
     t0 = time.perf_counter()
     started = provenance.now_iso()
+    if spec.method == "abc-smc":
+        from .bayes import calibrate_abc
+
+        return calibrate_abc(spec, root, executor, resume, progress, command, t0, started)
     work = work_folder(root, spec)
     if resume:
         if not _checkpoint_path(work).exists():
@@ -599,13 +715,20 @@ def parameter_ranges(spec: CalibrationSpec, best: np.ndarray, samples: np.ndarra
 
 def best_scenario_toml(result: CalibrationResult) -> str:
     """A scenario that extends the base with the calibrated values."""
-    spec = result.spec
+    return best_scenario_toml_values(result.spec, result.best,
+                                     f"best distance {result.best_distance:.4g}; "
+                                     f"{result.runs} model runs")
+
+
+def best_scenario_toml_values(spec: CalibrationSpec, values: dict[str, float | int],
+                              note: str) -> str:
+    """A scenario that extends the spec's base scenario with ``values``."""
     base = Path(spec.scenario.path)
     lines = [f"# Calibrated by `taobao-sim calibrate {Path(spec.path).name}`",
-             f"# (best distance {result.best_distance:.4g}; {result.runs} model runs).",
+             f"# ({note}).",
              f'extends = "{base}"', f'name = "{spec.scenario.name}_calibrated"', ""]
     by_section: dict[str, list[str]] = {}
-    for name, value in result.best.items():
+    for name, value in values.items():
         section, key = name.split(".", 1)
         v = int(value) if params.TUNABLE[name].kind == "int" else float(value)
         by_section.setdefault(section, []).append(f"{key} = {toml_value(v)}")

@@ -27,6 +27,7 @@ from ..engines import simulate
 from ..figures.compare import comparison_figures
 from ..output import metrics, provenance, rundir
 from ..output.scalars import run_outputs
+from .posterior import Posterior
 
 #: name -> (label, unit)
 MEASURES: dict[str, tuple[str, str]] = {
@@ -81,9 +82,23 @@ def measures(out: RunOutput) -> dict[str, np.ndarray]:
     }
 
 
+#: name -> (label, unit) of a policy's effect over the baseline, per replicate.
+EFFECTS: dict[str, tuple[str, str]] = {
+    "exit_year_change": ("change of the poverty-exit year", "years"),
+    "extra_people_lifted": ("extra people lifted out of poverty", "people"),
+    "extra_public_cost": ("extra public spending", "million yuan"),
+    "cost_per_extra_person": ("public cost per extra person lifted", "yuan"),
+}
+
+
 @dataclass
 class Comparison:
-    """Measures per scenario and replicate, and the runs behind them."""
+    """Measures per scenario and replicate, and the runs behind them.
+
+    Attributes:
+        posterior: where the parameter sets came from in a posterior comparison
+            (every scenario's replicate i runs with the same draw), else None.
+    """
 
     names: list[str]
     values: dict[str, dict[str, np.ndarray]]  # scenario -> measure -> per replicate
@@ -91,6 +106,38 @@ class Comparison:
     replicates: int
     seed: int
     wall_seconds: float
+    posterior: dict[str, Any] | None = None
+
+    def effects(self) -> list[dict[str, Any]]:
+        """Each scenario's effect over the first one (the baseline), replicate by
+        replicate (same seeds, and in a posterior comparison the same parameter
+        draw): median and 5-95% interval of each effect. A replicate in which a
+        scenario never exits poverty counts as exiting the year after the run
+        ends. The cost per extra person lifted is defined only where the scenario
+        lifts more people than the baseline; the row says in how many replicates."""
+        base = self.values[self.names[0]]
+        last = self.outputs[self.names[0]].scenario.end // 12 + 1
+        rows = []
+        for name in self.names[1:]:
+            v = self.values[name]
+            extra_lifted = v["people_lifted"] - base["people_lifted"]
+            extra_cost = v["public_cost"] - base["public_cost"]
+            per = np.where(extra_lifted > 0, extra_cost * 1e6 / np.where(
+                extra_lifted > 0, extra_lifted, 1), np.nan)
+            exit_change = np.nan_to_num(v["poverty_exit_year"], nan=last) - \
+                np.nan_to_num(base["poverty_exit_year"], nan=last)
+            per_replicate = {"exit_year_change": exit_change,
+                             "extra_people_lifted": extra_lifted,
+                             "extra_public_cost": extra_cost, "cost_per_extra_person": per}
+            row: dict[str, Any] = {"scenario": name, "baseline": self.names[0]}
+            for key, x in per_replicate.items():
+                f = x[np.isfinite(x)]
+                row[key] = float(np.median(f)) if f.size else None
+                row[key + "_p5"] = float(np.percentile(f, 5)) if f.size else None
+                row[key + "_p95"] = float(np.percentile(f, 95)) if f.size else None
+                row[key + "_n"] = int(f.size)
+            rows.append(row)
+        return rows
 
     def table(self) -> list[dict[str, Any]]:
         rows = []
@@ -108,8 +155,11 @@ class Comparison:
 
 
 def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int | None = None,
-            threads: int | None = None, progress=None) -> Comparison:
-    """Run every scenario with the same replicate seeds and measure them."""
+            threads: int | None = None, progress=None,
+            posterior: Posterior | None = None) -> Comparison:
+    """Run every scenario with the same replicate seeds and measure them. With a
+    posterior, replicate i of every scenario runs with the same parameter set drawn
+    from it, so effects carry parameter and stochastic uncertainty together."""
     t0 = time.perf_counter()
     n = replicates or scenarios[0].replicates
     root = seed if seed is not None else scenarios[0].seed
@@ -118,13 +168,18 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
         name = s.name
         while name in values:
             name += "'"
-        out = simulate(s, replicates=n, seed=root, threads=threads, panel=True)
+        per_replicate = None if posterior is None else posterior.ensemble(s, root, n)[0]
+        out = simulate(s, replicates=n, seed=root, threads=threads, panel=True,
+                       per_replicate=per_replicate)
         values[name] = measures(out)
         outs[name] = out
         names.append(name)
         if progress:
             progress(k + 1, len(scenarios))
-    return Comparison(names, values, outs, n, root, time.perf_counter() - t0)
+    source = None if posterior is None else {
+        "digest_sha256": posterior.digest(), "particles": len(posterior),
+        "source": posterior.meta}
+    return Comparison(names, values, outs, n, root, time.perf_counter() - t0, source)
 
 
 def write_comparison(cmp: Comparison, root: Path, command: list[str] | None) -> Path:
@@ -133,10 +188,15 @@ def write_comparison(cmp: Comparison, root: Path, command: list[str] | None) -> 
                            rundir.new_run_id(cmp.seed)) as run:
         folder = run.path
         table = cmp.table()
+        effects = cmp.effects()
         rundir.atomic_write_json(folder / "comparison.json", {
             "measures": {k: {"label": v[0], "unit": v[1]} for k, v in MEASURES.items()},
-            "replicates": cmp.replicates, "seed": cmp.seed, "rows": table})
+            "effects_measures": {k: {"label": v[0], "unit": v[1]} for k, v in EFFECTS.items()},
+            "replicates": cmp.replicates, "seed": cmp.seed, "posterior": cmp.posterior,
+            "rows": table, "effects": effects})
         rundir.write_table(folder, "comparison", pa.Table.from_pylist(table))
+        if effects:
+            rundir.write_table(folder, "effects", pa.Table.from_pylist(effects))
         (folder / "figures").mkdir()
         comparison_figures(cmp, MEASURES, folder / "figures")
         rundir.atomic_write_json(folder / "manifest.json", provenance.manifest(
@@ -144,6 +204,6 @@ def write_comparison(cmp: Comparison, root: Path, command: list[str] | None) -> 
             scenarios=[{"name": n, "path": o.scenario.path,
                         "digest_sha256": o.scenario.digest()}
                        for n, o in cmp.outputs.items()],
-            replicates=cmp.replicates, root_seed=cmp.seed))
+            replicates=cmp.replicates, root_seed=cmp.seed, posterior=cmp.posterior))
     assert run.final is not None
     return run.final

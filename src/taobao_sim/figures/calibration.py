@@ -102,3 +102,121 @@ def _parameter_ranges(result, path: Path) -> Path:
     fig.subplots_adjust(left=0.30, right=0.84, top=0.92, bottom=0.12 + 0.3 / P)
     save(fig, path)
     return path
+
+
+# -- Bayesian calibration (ABC-SMC) ------------------------------------------------------
+
+def bayes_figures(result, problem, ppc: list[dict], folder: Path) -> list[Path]:
+    """Posterior marginals, pairs, generations and the predictive check."""
+    folder = Path(folder)
+    return [_marginals(result, problem, folder / "calibration_posterior.png"),
+            _pairs(result, problem, folder / "calibration_pairs.png"),
+            _generations(result, folder / "calibration_generations.png"),
+            _predictive(ppc, folder / "calibration_predictive.png")]
+
+
+def _search(p, v):
+    return np.log10(v) if p.log else np.asarray(v, dtype=float)
+
+
+def _marginals(result, problem, path: Path) -> Path:
+    post = result.abc.posterior
+    P = len(problem.parameters)
+    cols = min(4, P)
+    rows = -(-P // cols)
+    fig, axes = subplots(rows, cols, figsize=(3.2 * cols, 2.5 * rows), squeeze=False)
+    for j, p in enumerate(problem.parameters):
+        ax = axes[j // cols][j % cols]
+        a, b = p.search_bounds
+        ax.hist(_search(p, post.values[:, j]), bins=25, range=(a, b), weights=post.weights,
+                density=True, color=COLOURS["main"], alpha=0.7)
+        ax.axhline(1.0 / (b - a), color=COLOURS["grey"], ls="--", lw=1)
+        ax.axvline(_search(p, result.point[p.name]), color=COLOURS["real"], lw=1.5)
+        ax.set_xlim(a, b)
+        ax.set_yticks([])
+        ax.set_title(p.name, fontsize=8)
+        ax.set_xlabel(("log10 " if p.log else "") + (p.spec.unit or ""), fontsize=7)
+        ax.tick_params(labelsize=7)
+    for j in range(P, rows * cols):
+        axes[j // cols][j % cols].set_axis_off()
+    fig.suptitle("Posterior marginals (bars), prior (dashed), point estimate (line)",
+                 fontsize=10)
+    fig.tight_layout()
+    save(fig, path)
+    return path
+
+
+def _pairs(result, problem, path: Path, most: int = 6) -> Path:
+    """Pairwise scatter of the posterior for the best-identified parameters."""
+    post = result.abc.posterior
+    ident = result.identification
+    order = sorted(range(len(ident)), key=lambda j: ident[j]["share_of_prior"])[:most]
+    n = len(order)
+    fig, axes = subplots(n, n, figsize=(1.9 * n + 1, 1.9 * n + 1), squeeze=False)
+    size = 4 + 40 * post.weights / post.weights.max()
+    for r, i in enumerate(order):
+        for c, j in enumerate(order):
+            ax = axes[r][c]
+            pi, pj = problem.parameters[i], problem.parameters[j]
+            if r == c:
+                ax.hist(_search(pi, post.values[:, i]), bins=20, range=pi.search_bounds,
+                        weights=post.weights, color=COLOURS["main"], alpha=0.7)
+            elif r > c:
+                ax.scatter(_search(pj, post.values[:, j]), _search(pi, post.values[:, i]),
+                           s=size, color=COLOURS["main"], alpha=0.35, lw=0)
+                ax.set_xlim(*pj.search_bounds)
+                ax.set_ylim(*pi.search_bounds)
+            else:
+                ax.set_axis_off()
+                continue
+            ax.tick_params(labelsize=6)
+            if r == n - 1:
+                ax.set_xlabel(pj.name.split(".")[-1], fontsize=7)
+            if c == 0 and r > 0:
+                ax.set_ylabel(pi.name.split(".")[-1], fontsize=7)
+    fig.suptitle("Posterior pairs (log10 for log parameters; dot size: weight)", fontsize=10)
+    fig.tight_layout()
+    save(fig, path)
+    return path
+
+
+def _generations(result, path: Path) -> Path:
+    gens = result.abc.generations
+    t = [g["t"] for g in gens]
+    fig, (a1, a2) = subplots(1, 2, figsize=(10, 3.8))
+    eps = [g["epsilon"] for g in gens]
+    a1.plot(t[1:], eps[1:], "o-", color=COLOURS["main"], label="epsilon")
+    a1.plot(t, [g["acceptance"] for g in gens], "s--", color=COLOURS["second"],
+            label="acceptance rate")
+    a1.set_yscale("log")
+    a1.set_xlabel("generation")
+    a1.legend(fontsize=8, frameon=False)
+    a1.set_xticks(t)
+    a1.grid(alpha=0.3)
+    a2.bar(t, [g["ess"] for g in gens], color=COLOURS["main"], alpha=0.7)
+    a2.axhline(gens[0]["particles"], color=COLOURS["grey"], ls="--", lw=1)
+    a2.set_xlabel("generation")
+    a2.set_ylabel("effective sample size (dashed: particles)")
+    a2.set_xticks(t)
+    a2.grid(alpha=0.3, axis="y")
+    fig.suptitle("ABC-SMC generations (generation 0: the prior)", fontsize=10)
+    fig.tight_layout()
+    save(fig, path)
+    return path
+
+
+def _predictive(ppc: list[dict], path: Path) -> Path:
+    fig, ax = subplots(figsize=(8, 0.9 + 0.38 * len(ppc)))
+    y = np.arange(len(ppc))[::-1]
+    share = [r["share_inside"] for r in ppc]
+    ax.barh(y, share, color=[COLOURS["main"] if s >= 0.5 else COLOURS["second"]
+                             for s in share], alpha=0.8)
+    ax.set_yticks(y)
+    ax.set_yticklabels([r["id"] for r in ppc], fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of posterior-predictive replicates inside the target's range")
+    ax.grid(alpha=0.3, axis="x")
+    ax.set_title("Posterior predictive check, per replicate", fontsize=10, loc="left")
+    fig.tight_layout()
+    save(fig, path)
+    return path

@@ -177,13 +177,16 @@ FiguresFn = Callable[[RunOutput, Path], list[Path]]
 def write_run(out: RunOutput, rows: list[TargetRow], root: Path, root_seed: int,
               started: str, t0: float, figures: FiguresFn | None = None,
               command: list[str] | None = None,
-              extra_tables: dict[str, pa.Table] | None = None) -> Path:
+              extra_tables: dict[str, pa.Table] | None = None,
+              manifest_extra: dict[str, Any] | None = None) -> Path:
     """Write a complete run folder and return its path.
 
     Args:
         figures: draws the run's figures into ``figures/`` (None: no figures).
         extra_tables: more tables to write (as ``<name>.parquet`` and ``.csv``), e.g.
             the time series of the run's counterfactual without e-commerce.
+        manifest_extra: more entries of ``manifest.json`` (e.g. the posterior a
+            posterior ensemble drew from).
     """
     with run_folder(root, out.scenario.name, new_run_id(root_seed)) as run:
         folder = run.path
@@ -204,6 +207,6 @@ def write_run(out: RunOutput, rows: list[TargetRow], root: Path, root_seed: int,
             figures(out, folder / "figures")
         atomic_write_json(folder / "manifest.json",
                           run_manifest(out, root_seed, started, time.perf_counter() - t0,
-                                       folder, command))
+                                       folder, command) | (manifest_extra or {}))
     assert run.final is not None
     return run.final

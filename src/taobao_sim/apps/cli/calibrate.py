@@ -18,15 +18,21 @@ from .common import (
 
 def add(sub) -> None:
     p = sub.add_parser(
-        "calibrate", help="calibrate a scenario to its targets (method of simulated moments)",
+        "calibrate", help="calibrate a scenario to its targets (ABC-SMC posterior, or "
+                          "simulated moments)",
         description="Calibrate the free parameters of a calibration spec to the Dinglou "
-                    "targets: differential evolution with common random numbers, then "
-                    "rejection ABC around the optimum for the range of each parameter. "
-                    "Writes results/calibration/<name>/<run-id>/ (best.toml, history, ABC "
-                    "samples, ranges, target table, figures, report.md, manifest.json).",
+                    "targets. method = \"abc-smc\": Morris screening, then a Bayesian "
+                    "posterior by ABC-SMC (pyabc), a per-replicate posterior predictive "
+                    "check and the target table at the point estimate; writes "
+                    "posterior.parquet, abc.db, best.toml, report.md, figures. method = "
+                    "\"msm\": differential evolution with common random numbers, then "
+                    "rejection ABC around the optimum. Writes "
+                    "results/calibration/<name>/<run-id>/.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Work is checkpointed after every generation and every batch of ABC samples; "
-               "--resume continues an interrupted calibration of the same spec.")
+        epilog="Work is checkpointed after every generation; --resume continues an "
+               "interrupted calibration of the same spec. --checks FOLDER runs the "
+               "recovery test and the leave-one-target-out checks of a finished ABC-SMC "
+               "calibration (and resumes them if interrupted).")
     p.add_argument("spec", metavar="SPEC", help="calibration spec (.toml)")
     p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
                    help="folder under which calibration/<name>/<run-id>/ is written "
@@ -34,6 +40,9 @@ def add(sub) -> None:
     add_executor_flags(p)
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted calibration of this spec")
+    p.add_argument("--checks", type=Path, metavar="FOLDER",
+                   help="run the recovery and leave-one-target-out checks of the finished "
+                        "calibration in FOLDER (method abc-smc), writing FOLDER/checks/")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--docs", type=Path, metavar="DIR",
                    help="also copy the report to DIR/CALIBRATION.md and its figures to "
@@ -72,6 +81,8 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
 
     root = rundir.check_output_root(args.out)
     spec = load_spec(args.spec)
+    if args.checks is not None:
+        return _checks(args, spec)
     executor = executor_from(args)
     try:
         with Progress(args.quiet, transient=False) as tick:
@@ -84,8 +95,40 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     for row in result.ranges:
         span = "-" if row.get("low") is None else f"{row['low']:.4g} - {row['high']:.4g}"
         print(f"  {row['name']:40s} {row['value']:12.5g}   range {span:24s} {row['verdict']}")
+    if spec.method == "abc-smc":
+        print(f"posterior: {shown(result.folder / 'posterior.parquet')}")
     print(f"{result.runs:,} model runs in {result.wall_seconds:.0f} s")
     print(f"results: {shown(result.folder)}")
     if args.docs:
         print(f"report: {shown(publish_report(result.folder, args.docs, spec.name))}")
+    return 0
+
+
+def _checks(args: argparse.Namespace, spec) -> int:
+    from ...core.errors import UsageError
+    from ...experiments.abc_checks import run_checks
+
+    if spec.method != "abc-smc":
+        raise UsageError(f"--checks: {args.spec} has method = {spec.method!r}; the checks "
+                         "need an ABC-SMC calibration")
+    if not (args.checks / "posterior.parquet").is_file():
+        raise UsageError(f"--checks {args.checks}: no posterior.parquet there; expected the "
+                         "folder of a finished ABC-SMC calibration")
+    executor = executor_from(args)
+    try:
+        with Progress(args.quiet, transient=False) as tick:
+            result = run_checks(spec, args.checks, executor, tick)
+    finally:
+        executor.close()
+    rec = result["recovery"]
+    print(f"recovery: coverage of the 90% intervals {rec['coverage']:.2f} over "
+          f"{rec['truths']} synthetic truths")
+    for g in result["leave_one_out"]["groups"]:
+        shares = ", ".join(f"{t} {v:.0%}" for t, v in g["shares"]["without it"].items())
+        print(f"left out {g['left_out']}: predicted inside its range in {shares}")
+    print(f"checks: {shown(args.checks / 'checks' / 'checks.md')}")
+    if args.docs:
+        from ...experiments.abc_checks import publish_checks
+
+        print(f"report: {shown(publish_checks(args.checks, args.docs))}")
     return 0

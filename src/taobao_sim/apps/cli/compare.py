@@ -22,6 +22,10 @@ def add(sub) -> None:
     p.add_argument("--seed", type=nonneg_int, metavar="N",
                    help="root seed (default: the first scenario's)")
     p.add_argument("--threads", type=pos_int, metavar="N", help="engine threads")
+    p.add_argument("--posterior", metavar="FILE",
+                   help="draw each replicate's parameter set from this posterior.parquet (or "
+                        "calibration folder), the same draw for every scenario: effects then "
+                        "carry parameter and stochastic uncertainty (credible intervals)")
     p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
                    help="folder under which compare/... is written (default: results)")
 
@@ -30,14 +34,19 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from ...experiments.compare import MEASURES, compare, write_comparison
+    from ...experiments.compare import EFFECTS, MEASURES, compare, write_comparison
     from ...io.scenario_file import load_scenario
     from ...output import rundir
 
     check_threads(args.threads)
     root = rundir.check_output_root(args.out)
     scenarios = [load_scenario(p) for p in args.scenarios]
-    cmp = compare(scenarios, args.replicates, args.seed, args.threads)
+    posterior = None
+    if args.posterior:
+        from ...experiments.posterior import load_posterior
+
+        posterior = load_posterior(args.posterior)
+    cmp = compare(scenarios, args.replicates, args.seed, args.threads, posterior=posterior)
     folder = write_comparison(cmp, root, command_line(argv))
     table = Table(title=f"{len(scenarios)} scenarios, {cmp.replicates} replicates each, "
                         f"same seeds (root {cmp.seed}); mean [5-95%]", title_justify="left")
@@ -57,5 +66,25 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
             cells.append(f"{fmt(row[key])}\n{band}{some}")
         table.add_row(*cells)
     Console(width=max(160, Console().width)).print(table)
+    effects = cmp.effects()
+    if effects:
+        what = "posterior draws and seeds" if posterior is not None else "seeds"
+        table = Table(title=f"Effects over {cmp.names[0]}, replicate by replicate (same "
+                            f"{what}): median [5-95%]", title_justify="left")
+        table.add_column("scenario", style="bold")
+        for label, unit in EFFECTS.values():
+            table.add_column(f"{label} ({unit})", justify="right")
+        for row in effects:
+            cells = [row["scenario"]]
+            for key in EFFECTS:
+                if row[key] is None:
+                    cells.append("-")
+                    continue
+                some = f"\n({row[key + '_n']} of {cmp.replicates})" \
+                    if row[key + "_n"] < cmp.replicates else ""
+                cells.append(f"{number(row[key])}\n[{number(row[key + '_p5'])} to "
+                             f"{number(row[key + '_p95'])}]{some}")
+            table.add_row(*cells)
+        Console(width=max(160, Console().width)).print(table)
     print(f"results: {shown(folder)}")
     return 0

@@ -32,6 +32,10 @@ def add(sub) -> None:
     p.add_argument("--engine", choices=["numba", "mesa"], default="numba",
                    help="numba: the fast engine (default); mesa: households as Mesa agents, "
                         "the same numbers, far slower")
+    p.add_argument("--posterior", metavar="FILE",
+                   help="a posterior ensemble: each replicate draws its parameter set from "
+                        "this posterior.parquet (or calibration folder), so the ensemble "
+                        "carries parameter and stochastic uncertainty together")
     p.add_argument("--no-households", action="store_true",
                    help="do not write the household panel (large worlds)")
     p.add_argument("--no-figures", action="store_true", help="do not draw figures")
@@ -52,25 +56,40 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
         scenario = scenario.replace({"output.households_panel": False})
     seed = args.seed if args.seed is not None else scenario.seed
     n = args.replicates if args.replicates is not None else scenario.replicates
+    posterior = per_replicate = None
+    extra, manifest_extra = {}, {}
+    if args.posterior:
+        from ...experiments.posterior import load_posterior
+
+        posterior = load_posterior(args.posterior)
+        per_replicate, rows = posterior.ensemble(scenario, seed, n)
+        extra["posterior_draws"] = posterior.draws_table(rows, list(range(n)))
+        manifest_extra["posterior"] = {"path": str(Path(args.posterior).resolve()),
+                                       "digest_sha256": posterior.digest(),
+                                       "particles": len(posterior), "source": posterior.meta,
+                                       "draws": "posterior_draws.parquet"}
     started = provenance.now_iso()
     t0 = time.perf_counter()
     with Progress(args.quiet, "months simulated") as tick:
         label = f"{scenario.name}: {n} replicates ({args.engine})"
         out = simulate(scenario, replicates=n, seed=seed, threads=args.threads,
                        progress=lambda done, total: tick(label, done, total),
-                       engine=args.engine)
+                       engine=args.engine, per_replicate=per_replicate)
         counterfactual = None
         if needs_counterfactual(scenario):  # D9 and H3 compare with the same replicates
             label = f"{scenario.name} without e-commerce: {n} replicates ({args.engine})"
-            counterfactual = simulate(counterfactual_of(scenario), replicates=n, seed=seed,
-                                      threads=args.threads, engine=args.engine,
-                                      progress=lambda done, total: tick(label, done, total))
+            counterfactual = simulate(
+                counterfactual_of(scenario), replicates=n, seed=seed, threads=args.threads,
+                engine=args.engine, progress=lambda done, total: tick(label, done, total),
+                per_replicate=None if per_replicate is None else
+                [counterfactual_of(s) for s in per_replicate])
     rows = target_table(Runs(out, counterfactual))
-    extra = {} if counterfactual is None else \
-        {"counterfactual_timeseries": tables.timeseries_table(counterfactual)}
+    if counterfactual is not None:
+        extra["counterfactual_timeseries"] = tables.timeseries_table(counterfactual)
     folder = rundir.write_run(out, rows, root, seed, started, t0,
                               figures=None if args.no_figures else run_figures,
-                              command=command_line(argv), extra_tables=extra)
+                              command=command_line(argv), extra_tables=extra,
+                              manifest_extra=manifest_extra)
     print_table(out.scenario.name, rows, n, out.wall_seconds)
     print(f"results: {shown(folder)}")
     return 0

@@ -224,8 +224,10 @@ def _dotted(overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 def simulate_mesa(scenario: Scenario, replicates: int | None = None, seed: int | None = None,
-                  progress: ProgressFn | None = None, panel: bool | None = None) -> RunOutput:
-    """Run an ensemble on the Mesa engine; same :class:`RunOutput` as the fast engine."""
+                  progress: ProgressFn | None = None, panel: bool | None = None,
+                  per_replicate: list[Scenario] | None = None) -> RunOutput:
+    """Run an ensemble on the Mesa engine; same :class:`RunOutput` as the fast engine.
+    ``per_replicate``: a scenario for each replicate (a posterior ensemble)."""
     t_start = time.perf_counter()
     n = replicates if replicates is not None else scenario.replicates
     root = seed if seed is not None else scenario.seed
@@ -233,8 +235,9 @@ def simulate_mesa(scenario: Scenario, replicates: int | None = None, seed: int |
         panel = bool(scenario["output.households_panel"])
     models = []
     T = scenario.months
+    scenarios = per_replicate or [scenario] * n
     for r in range(n):
-        model = TaobaoModel(scenario, replicate=r, seed=root, collect_agents=False)
+        model = TaobaoModel(scenarios[r], replicate=r, seed=root, collect_agents=False)
 
         def tick(done: int, total: int, r: int = r) -> None:
             if progress is not None:
@@ -243,7 +246,7 @@ def simulate_mesa(scenario: Scenario, replicates: int | None = None, seed: int |
         model.run(tick)
         models.append(model)
     return RunOutput.assemble(
-        [scenario] * n, replicate_seeds(root, n), list(range(n)),
+        scenarios, replicate_seeds(root, n), list(range(n)),
         np.stack([m.metrics for m in models]),
         np.stack([m.panel for m in models]) if panel else None,
         np.stack([m.first_open for m in models]), engine="mesa", threads=1,
