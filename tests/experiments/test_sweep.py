@@ -189,6 +189,17 @@ def test_sobol_and_grid_analysis(write_toml, tmp_path, grid_spec):
         "shops.startup_cost_yuan"
     assert (grid / "analysis" / "figures" / "heatmap_participation_end.png").exists()
     assert (grid / "analysis" / "figures" / "envelope_participation.png").exists()
+    # model noise: the within-point variance over the replicates, against the
+    # variance of the point means, recomputed by hand
+    runs, outs = sweep.read_results(grid)
+    point = runs.column("point").to_numpy()
+    v = outs.column("participation_end").to_numpy().astype(float)
+    groups = [v[point == p] for p in np.unique(point)]
+    means = np.array([g.mean() for g in groups])
+    noise = np.mean([g.var(ddof=1) / g.size for g in groups])
+    share = report["results"]["participation_end"]["noise_share"]
+    assert share == pytest.approx(min(1.0, noise / means.var(ddof=1)))
+    assert 0 <= share <= 1
 
     text = GRID.replace('kind = "grid"', 'kind = "sobol"\nsamples = 8\nseed = 2').replace(
         '{ values = [0.1, 0.5] }', '{ bounds = [0.05, 0.8] }').replace(
@@ -199,6 +210,7 @@ def test_sobol_and_grid_analysis(write_toml, tmp_path, grid_spec):
     assert spec.run_table().num_rows == 8 * (2 + 2)
     folder = sweep.run_sweep(spec, tmp_path / "s", executor=executors.InProcess())
     report = analyze(folder)
+    assert report["results"]["participation_end"]["noise_share"] is None  # 1 replicate
     s = report["results"]["participation_end"]["sobol"]
     assert set(s) == {"shops.imitation", "shops.startup_cost_yuan"}
     assert all(np.isfinite(v["ST"]) for v in s.values())

@@ -2,9 +2,13 @@
 tipping-point heatmaps for 2-D grids, and envelopes of the S-curve.
 
 Outputs are averaged over the replicates of each design point before the
-analysis. A run in which an event never happens (e.g. no poverty exit within
-the run) has NaN for that output; for the sensitivity analysis such runs count
-as the year after the run ends, and the analysis says how many there were.
+analysis, and the report says how much of the variance across points is still
+model noise (the within-point variance divided by the replicates, against the
+variance of the point means): Sobol indices of noisy means can come out negative
+or sum above one by about that share. A run in which an event never happens
+(e.g. no poverty exit within the run) has NaN for that output; for the
+sensitivity analysis such runs count as the year after the run ends, and the
+analysis says how many there were.
 """
 
 from __future__ import annotations
@@ -29,10 +33,21 @@ YEAR_OUTPUTS = ("first_shop_year", "poverty_exit_year", "taobao_village_year")
 
 def point_means(spec, runs, outputs, names: list[str]) -> tuple[np.ndarray, dict[str, Any]]:
     """(points, outputs) means over replicates, with never-happened years filled."""
+    Y, _noise, filled = point_moments(spec, runs, outputs, names)
+    return Y, filled
+
+
+def point_moments(spec, runs, outputs, names: list[str]
+                  ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Means over replicates per point (points, outputs); the variance those means
+    owe to model noise alone, per output (the mean within-point variance over the
+    replicates per point); and the count of never-happened years filled."""
     point = runs.column("point").to_numpy()
     n_points = int(point.max()) + 1
     last_year = spec.scenario.end // 12
+    count = np.bincount(point, minlength=n_points)
     Y = np.zeros((n_points, len(names)))
+    noise = np.full(len(names), np.nan)
     filled = {}
     for k, name in enumerate(names):
         v = outputs.column(name).to_numpy(zero_copy_only=False).astype(float)
@@ -40,9 +55,11 @@ def point_means(spec, runs, outputs, names: list[str]) -> tuple[np.ndarray, dict
         if name in YEAR_OUTPUTS:
             v = np.where(missing, last_year + 1, v)
             filled[name] = int(missing.sum())
-        Y[:, k] = np.bincount(point, weights=v, minlength=n_points) / \
-            np.bincount(point, minlength=n_points)
-    return Y, filled
+        Y[:, k] = np.bincount(point, weights=v, minlength=n_points) / count
+        if count.min() > 1:  # within-point (sample) variance, divided by the replicates
+            sq = np.bincount(point, weights=(v - Y[point, k]) ** 2, minlength=n_points)
+            noise[k] = float(np.mean(sq / (count - 1) / count))
+    return Y, noise, filled
 
 
 def design_matrix(spec, runs) -> np.ndarray:
@@ -66,7 +83,7 @@ def analyze(folder: str | Path, outputs: list[str] | None = None) -> dict[str, A
     for name in names:
         if name not in OUTPUTS:
             raise UsageError(f"--outputs {name}: not an output" + suggest(name, list(OUTPUTS)))
-    Y, filled = point_means(spec, runs, outs, names)
+    Y, noise, filled = point_moments(spec, runs, outs, names)
     out_dir = folder / "analysis"
     figs = out_dir / "figures"
     figs.mkdir(parents=True, exist_ok=True)
@@ -79,6 +96,12 @@ def analyze(folder: str | Path, outputs: list[str] | None = None) -> dict[str, A
         y = Y[:, k]
         entry: dict[str, Any] = {"mean": float(y.mean()), "min": float(y.min()),
                                  "max": float(y.max())}
+        # the share of the variance across points that the replicates' noise makes
+        # (the variance of a mean of R replicates is the within-point variance / R):
+        # indices computed from noisy means can be negative or sum above 1 by this much
+        total = float(y.var(ddof=1)) if y.size > 1 else 0.0
+        entry["noise_share"] = (float(min(1.0, noise[k] / total)) if total > 0 and
+                                np.isfinite(noise[k]) else None)
         if design.kind == "sobol":
             from SALib.analyze import sobol
 
@@ -124,6 +147,10 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     for name, entry in report["results"].items():
         lines.append(f"{name}: mean over points {entry['mean']:.4g} "
                      f"(range {entry['min']:.4g} - {entry['max']:.4g})")
+        share = entry.get("noise_share")
+        lines.append("  model noise: " + ("not measured (1 replicate per point)" if share is None
+                                          else f"{share:.1%} of the variance across points "
+                                          f"(means of {report['replicates']} replicates)"))
         if "sobol" in entry:
             lines.append(f"  {'parameter':40s} {'S1':>16s} {'ST':>16s}")
             for p, s in sorted(entry["sobol"].items(), key=lambda kv: -kv[1]["ST"]):
