@@ -14,7 +14,7 @@ import pytest
 from taobao_sim.core.errors import SpecError
 from taobao_sim.experiments import abc_checks, abc_smc, bayes
 from taobao_sim.experiments import calibrate as cal
-from taobao_sim.experiments.executors import LocalProcesses
+from taobao_sim.experiments.executors import DaskCluster, LocalProcesses
 from taobao_sim.output.targets import TARGETS_BY_ID
 
 from ..conftest import SCENARIOS
@@ -106,9 +106,10 @@ def _run(spec, tmp_path, name, executor=None, generations=None):
     return abc_smc.run_abc(bayes.problem_of(spec), settings, tmp_path / f"{name}.db", executor)
 
 
-def test_same_posterior_in_process_and_on_worker_processes(spec, tmp_path):
+@pytest.mark.parametrize("where", ["processes", "dask"])
+def test_same_posterior_in_process_and_on_workers(spec, tmp_path, where):
     a = _run(spec, tmp_path, "a")
-    pool = LocalProcesses(2)
+    pool = LocalProcesses(2) if where == "processes" else DaskCluster(workers=2)
     try:
         b = _run(spec, tmp_path, "b", pool)
     finally:
@@ -175,3 +176,25 @@ def test_identification_compares_the_interval_with_the_prior(spec):
     assert rows["shops.imitation"]["verdict"] == "identified"
     assert rows["market.outside_reputation"]["verdict"] == "not identified"
     assert 0.40 <= rows["shops.imitation"]["p5"] < rows["shops.imitation"]["p95"] <= 0.45
+
+
+def test_checks_recover_and_leave_targets_out(spec, tmp_path):
+    result = cal.calibrate(spec, root=tmp_path)
+    checks = abc_checks.run_checks(spec, result.folder)
+    rec = checks["recovery"]
+    assert rec["truths"] == 2 and 0.0 <= rec["coverage"] <= 1.0
+    inside = [v for r in rec["runs"] for v in r["inside"]]
+    assert rec["coverage"] == pytest.approx(np.mean(inside))
+    for r in rec["runs"]:  # the recorded verdicts follow the recorded intervals
+        for j, name in enumerate(spec.names):
+            assert r["inside"][j] == (r["p5"][j] <= r["truth"][name] <= r["p95"][j])
+    groups = {g["left_out"]: g for g in checks["leave_one_out"]["groups"]}
+    assert set(groups) == {"D2", "D4", "D6"}
+    for gid, g in groups.items():
+        assert set(g["shares"]["without it"]) == {gid}
+        assert 0.0 <= g["shares"]["prior"][gid] <= 1.0
+    report = (result.folder / "report.md").read_text()
+    assert "Coverage of the 90% intervals" in report and "Not run yet" not in report
+    # the checks resume from their databases: a second call runs no new simulation
+    again = abc_checks.run_checks(spec, result.folder)
+    assert again["recovery"]["runs"] == rec["runs"]

@@ -357,18 +357,18 @@ def run_abc(problem: AbcProblem, settings: AbcSettings, db: Path,
     abc = pyabc.ABCSMC(model, prior(problem), distance_function=_unused_distance,
                        population_size=settings.population, sampler=sampler,
                        eps=pyabc.QuantileEpsilon(initial_epsilon=initial, alpha=settings.alpha))
-    if t_done >= 0:
-        abc.load(url, 1)
-    else:
-        Path(db).unlink(missing_ok=True)  # killed before its first generation was stored
-        abc.new(url, {"observed": 0.0})
     remaining = settings.generations - t_done
-    if remaining > 0:
-        # pyabc logs several lines per generation; the caller reports progress itself
-        logger = logging.getLogger("ABC")
-        level = logger.level
-        logger.setLevel(logging.WARNING)
-        try:
+    # pyabc logs several lines per generation; the caller reports progress itself
+    logger = logging.getLogger("ABC")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        if t_done >= 0:
+            abc.load(url, 1)
+        else:
+            Path(db).unlink(missing_ok=True)  # killed before its first generation was stored
+            abc.new(url, {"observed": 0.0})
+        if remaining > 0:
             with warnings.catch_warnings():
                 # pyabc compares the first epsilon (inf) with the next by subtraction
                 warnings.filterwarnings("ignore", "invalid value encountered in scalar "
@@ -378,10 +378,10 @@ def run_abc(problem: AbcProblem, settings: AbcSettings, db: Path,
                                   min_acceptance_rate=settings.min_acceptance,
                                   max_total_nr_simulations=settings.max_simulations,
                                   max_walltime=timedelta(minutes=settings.max_minutes))
-        finally:
-            logger.setLevel(level)
-    else:
-        history = abc.history
+        else:
+            history = abc.history
+    finally:
+        logger.setLevel(level)
     finished.touch()
     return _result(problem, history, settings, meta or {})
 

@@ -252,6 +252,17 @@ def bayes_report(result: BayesResult, problem: AbcProblem, ppc: list[dict]) -> s
         f"tolerance). Final epsilon {last['epsilon']:.3g}; stopped: {abc.stopped}. "
         f"{abc.simulations:,} ABC simulations and {result.runs:,} model runs in all "
         f"(screening, ABC, checks) in {result.wall_seconds / 60:.1f} minutes.", "",
+        "Priors are uniform within each free parameter's bounds (log-uniform where marked "
+        "log). Perturbation: pyabc's multivariate normal kernel fitted to the previous "
+        f"generation; epsilon: the weighted {s.alpha:g} quantile of the previous "
+        "generation's distances. Each particle task has its own seed, derived from the "
+        "root seed and the generation, so the posterior is the same on one process, on "
+        "local worker processes or on a Dask cluster, and after a resume.", "",
+        "What this posterior does not contain: parameters held fixed (see the screening "
+        "below); the two parameters that act between villages, independent discovery "
+        "outside a craft base and weak ties between villages, set on Heze's Taobao villages "
+        "and towns (docs/CALIBRATION_HEZE.md); and the Heze targets H1-H2 themselves, since "
+        "one Heze run to 2018 takes minutes and ABC needs thousands of runs.", "",
         "## Posterior", "",
         "Median and 90% credible interval (weighted 5th-95th percentiles of the last "
         "generation). Identification: the interval's width against the prior's 90% width "
