@@ -198,3 +198,42 @@ def test_checks_recover_and_leave_targets_out(spec, tmp_path):
     # the checks resume from their databases: a second call runs no new simulation
     again = abc_checks.run_checks(spec, result.folder)
     assert again["recovery"]["runs"] == rec["runs"]
+
+
+def test_killed_calibration_resumes_without_redoing_the_abc(spec, tmp_path, monkeypatch):
+    real = bayes.predictive
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bayes, "predictive", killed)
+    with pytest.raises(KeyboardInterrupt):
+        cal.calibrate(spec, root=tmp_path)
+    work = cal.work_folder(tmp_path, spec)
+    assert (work / "abc.db").exists() and (work / "abc.finished").exists()
+    monkeypatch.setattr(bayes, "predictive", real)
+    calls = []
+    monkeypatch.setattr(abc_smc.pyabc.ABCSMC, "run",
+                        lambda *a, **k: calls.append(1))  # the ABC must not run again
+    resumed = cal.calibrate(spec, root=tmp_path, resume=True)
+    assert not calls and not work.exists()
+    monkeypatch.undo()
+    whole = cal.calibrate(spec, root=tmp_path / "whole")
+    np.testing.assert_array_equal(resumed.abc.posterior.values, whole.abc.posterior.values)
+
+
+def test_prior_is_uniform_between_the_bounds(spec):
+    """pyabc works on z = normal quantile of the position in the bounds; the prior
+    it samples there must be uniform on the search scale (log10 for log keys)."""
+    from scipy.stats import kstest
+
+    problem = bayes.problem_of(spec)
+    z = np.random.default_rng(4).standard_normal((20_000, 2))
+    x = abc_smc.from_normal(problem, z)
+    for j, p in enumerate(problem.parameters):
+        lo, hi = p.search_bounds
+        assert lo <= x[:, j].min() and x[:, j].max() <= hi
+        assert kstest((x[:, j] - lo) / (hi - lo), "uniform").pvalue > 0.01
+    values = problem.values_of(np.zeros(2))  # the prior's median: the middle of the bounds
+    assert values["shops.imitation"] == pytest.approx(0.425)
+    assert values["market.outside_reputation"] == pytest.approx(10 ** np.mean(np.log10([2e3, 5e4])))

@@ -125,10 +125,10 @@ class AbcProblem:
     def stage(self, target: Target) -> str:
         return "township" if target.needs == "township" else "village"
 
-    def values_of(self, x_search: np.ndarray) -> dict[str, float | int]:
-        """Scenario values of a point on the search scale."""
+    def values_of(self, z: np.ndarray) -> dict[str, float | int]:
+        """Scenario values of a point of pyabc's space (:func:`from_normal`)."""
         return {p.name: p.from_search(float(v))
-                for p, v in zip(self.parameters, x_search, strict=True)}
+                for p, v in zip(self.parameters, from_normal(self, z), strict=True)}
 
     def deviations(self, figures: np.ndarray) -> np.ndarray:
         """(..., targets) deviations of per-replicate figures from the data."""
@@ -187,10 +187,27 @@ def replicate_figures(problem: AbcProblem, values: list[dict[str, Any]], seeds: 
 # -- pyabc -----------------------------------------------------------------------------
 
 def prior(problem: AbcProblem) -> pyabc.Distribution:
-    """Uniform priors on the search scale (log10 for log parameters)."""
-    return pyabc.Distribution(**{
-        key: pyabc.RV("uniform", p.search_bounds[0], p.search_bounds[1] - p.search_bounds[0])
-        for key, p in zip(problem.pyabc_keys(), problem.parameters, strict=True)})
+    """The priors in pyabc's space: each parameter is uniform between its bounds on
+    the search scale (log10 for log parameters), written as z = the normal
+    quantile of its position in the bounds, so that z is standard normal.
+    pyabc's normal perturbation kernels then work on an unbounded space whose
+    prior has their own shape: on the bounded scale, kernels lose their mass
+    at the box's faces and corners, and in a dozen dimensions the importance
+    weights (prior over proposal density) become so uneven that a few particles
+    carry all the weight."""
+    return pyabc.Distribution(**{key: pyabc.RV("norm", 0.0, 1.0)
+                                 for key in problem.pyabc_keys()})
+
+
+def from_normal(problem: AbcProblem, z: np.ndarray) -> np.ndarray:
+    """Search-scale values (log10 for log parameters) of points of pyabc's space:
+    lower + (upper - lower) * Phi(z), uniform between the bounds when z is
+    standard normal."""
+    from scipy.special import ndtr
+
+    lo = np.array([p.search_bounds[0] for p in problem.parameters])
+    hi = np.array([p.search_bounds[1] for p in problem.parameters])
+    return lo + (hi - lo) * ndtr(np.asarray(z, dtype=float))
 
 
 class TargetModel(pyabc.IntegratedModel):
@@ -356,6 +373,7 @@ def run_abc(problem: AbcProblem, settings: AbcSettings, db: Path,
     # the distance is computed inside the model; pyabc's is only a placeholder
     abc = pyabc.ABCSMC(model, prior(problem), distance_function=_unused_distance,
                        population_size=settings.population, sampler=sampler,
+                       transitions=pyabc.MultivariateNormalTransition(),
                        eps=pyabc.QuantileEpsilon(initial_epsilon=initial, alpha=settings.alpha))
     remaining = settings.generations - t_done
     # pyabc logs several lines per generation; the caller reports progress itself
@@ -417,7 +435,7 @@ def _result(problem: AbcProblem, history, settings: AbcSettings, meta: dict) -> 
                      "ess": float(effective_sample_size(np.asarray(w)))})
     t = history.max_t
     df, w = history.get_distribution(t=t)
-    x = df[problem.pyabc_keys()].to_numpy(dtype=float)
+    x = from_normal(problem, df[problem.pyabc_keys()].to_numpy(dtype=float))
     values = np.array([[p.from_search(v) for p, v in zip(problem.parameters, row, strict=True)]
                        for row in x], dtype=float)
     _w2, stats = history.get_weighted_sum_stats(t=t)
