@@ -106,7 +106,7 @@ def _run(spec, tmp_path, name, executor=None, generations=None):
     return abc_smc.run_abc(bayes.problem_of(spec), settings, tmp_path / f"{name}.db", executor)
 
 
-@pytest.mark.parametrize("where", ["processes", "dask"])
+@pytest.mark.parametrize("where", ["processes", pytest.param("dask", marks=pytest.mark.slow)])
 def test_same_posterior_in_process_and_on_workers(spec, tmp_path, where):
     a = _run(spec, tmp_path, "a")
     pool = LocalProcesses(2) if where == "processes" else DaskCluster(workers=2)
@@ -178,6 +178,7 @@ def test_identification_compares_the_interval_with_the_prior(spec):
     assert 0.40 <= rows["shops.imitation"]["p5"] < rows["shops.imitation"]["p95"] <= 0.45
 
 
+@pytest.mark.slow
 def test_checks_recover_and_leave_targets_out(spec, tmp_path):
     result = cal.calibrate(spec, root=tmp_path)
     checks = abc_checks.run_checks(spec, result.folder)

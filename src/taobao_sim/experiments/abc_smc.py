@@ -242,15 +242,17 @@ class TargetModel(pyabc.IntegratedModel):
 class SeededMappingSampler(MappingSampler):
     """pyabc's mapping sampler with reproducible seeds: task ``i`` of generation
     ``t`` seeds numpy and ``random`` from (root seed, t, i). Each task simulates
-    until it accepts one particle, or gives up after ``max_eval / n``
-    simulations (then the generation is abandoned, as pyabc's own samplers do
-    when ``max_eval`` is reached)."""
+    until it accepts one particle; the generation is abandoned, as pyabc's own
+    samplers do, when the tasks together need more than ``max_eval``
+    simulations (population / min_acceptance)."""
 
     def __init__(self, map_: Callable, seed: int) -> None:
         super().__init__(map_=map_)
         self.seed = seed
         #: called with t as each generation starts (for progress; not pickled)
         self.on_generation: Callable[[int], None] | None = None
+        #: the generation abandoned for too low an acceptance, if any
+        self.abandoned: int | None = None
 
     def __getstate__(self):
         return (*super().__getstate__(), self.seed)
@@ -259,6 +261,7 @@ class SeededMappingSampler(MappingSampler):
         super().__setstate__(state[:-1])
         self.seed = state[-1]
         self.on_generation = None
+        self.abandoned = None
 
     def map_function(self, simulate_one, task):
         seed, cap = task
@@ -280,8 +283,12 @@ class SeededMappingSampler(MappingSampler):
         if self.on_generation:
             self.on_generation(t)
         states = np.random.SeedSequence([self.seed, t + 2]).generate_state(n, np.uint64)
+        # a task may take ten times its share of max_eval before it gives up; the
+        # generation is abandoned when all tasks together exceed max_eval (a
+        # share of 1 would abandon generations whose acceptance is only a few
+        # times min_acceptance, by bad luck in one task)
         cap = math.inf if all_accepted or not np.isfinite(max_eval) else \
-            max(1, math.ceil(max_eval / n))
+            max(1, math.ceil(10 * max_eval / n))
         tasks = [(int(s), cap) for s in states]
         fn = functools.partial(self.map_function, self.pickle(simulate_one))
         results = self.map_(fn, tasks)
@@ -290,8 +297,9 @@ class SeededMappingSampler(MappingSampler):
         for part, evals in results:
             sample += part
             self.nr_evaluations_ += evals
-        if sample.n_accepted < n:
+        if sample.n_accepted < n or self.nr_evaluations_ > max_eval:
             sample.ok = False
+            self.abandoned = t
         return sample
 
 
@@ -357,8 +365,10 @@ def run_abc(problem: AbcProblem, settings: AbcSettings, db: Path,
     url = f"sqlite:///{Path(db).resolve()}"
     finished = Path(db).with_suffix(".finished")
     history = _stored(db)
+    marker = Path(db).with_suffix(".abandoned")
     if history is not None and finished.exists():  # a resumed calibration past this stage
-        return _result(problem, history, settings, meta or {})
+        return _result(problem, history, settings, meta or {},
+                       int(marker.read_text()) if marker.exists() else None)
     t_done = history.max_t if history is not None else -1
     initial = settings.initial_epsilon
     if t_done >= 0:
@@ -401,7 +411,9 @@ def run_abc(problem: AbcProblem, settings: AbcSettings, db: Path,
     finally:
         logger.setLevel(level)
     finished.touch()
-    return _result(problem, history, settings, meta or {})
+    if sampler.abandoned is not None:
+        marker.write_text(str(sampler.abandoned))
+    return _result(problem, history, settings, meta or {}, sampler.abandoned)
 
 
 def _stored(db: Path):
@@ -420,7 +432,8 @@ def _unused_distance(x, x0):  # pragma: no cover - the integrated model never ca
     return 0.0
 
 
-def _result(problem: AbcProblem, history, settings: AbcSettings, meta: dict) -> AbcRun:
+def _result(problem: AbcProblem, history, settings: AbcSettings, meta: dict,
+            abandoned: int | None = None) -> AbcRun:
     from pyabc.weighted_statistics import effective_sample_size
 
     pops = history.get_all_populations()
@@ -447,9 +460,11 @@ def _result(problem: AbcProblem, history, settings: AbcSettings, meta: dict) -> 
         stopped = f"{settings.generations} generations after the prior's"
     elif history.total_nr_simulations >= settings.max_simulations:
         stopped = f"{settings.max_simulations:,} simulations"
+    elif abandoned is not None:
+        stopped = (f"generation {abandoned} abandoned: its acceptance fell below "
+                   f"{settings.min_acceptance:g}")
     else:
-        stopped = (f"acceptance below {settings.min_acceptance:g} or the time limit "
-                   f"({settings.max_minutes:g} min)")
+        stopped = f"the time limit ({settings.max_minutes:g} min)"
     posterior = Posterior(tuple(problem.names), values, np.asarray(w, dtype=float), meta)
     return AbcRun(posterior, figures, gens, int(history.total_nr_simulations), stopped)
 
