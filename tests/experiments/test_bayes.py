@@ -140,7 +140,7 @@ def test_epsilon_shrinks_and_the_posterior_narrows(spec, tmp_path):
 
 
 def test_calibration_folder(spec, tmp_path):
-    result = cal.calibrate(spec, root=tmp_path)
+    result = bayes.calibrate_abc(spec, root=tmp_path)
     folder = result.folder
     for name in ("posterior.parquet", "abc.db", "generations.csv", "predictive.parquet",
                  "identification.json", "summary.json", "best.toml", "report.md",
@@ -180,7 +180,7 @@ def test_identification_compares_the_interval_with_the_prior(spec):
 
 @pytest.mark.slow
 def test_checks_recover_and_leave_targets_out(spec, tmp_path):
-    result = cal.calibrate(spec, root=tmp_path)
+    result = bayes.calibrate_abc(spec, root=tmp_path)
     checks = abc_checks.run_checks(spec, result.folder)
     rec = checks["recovery"]
     assert rec["truths"] == 2 and 0.0 <= rec["coverage"] <= 1.0
@@ -209,17 +209,17 @@ def test_killed_calibration_resumes_without_redoing_the_abc(spec, tmp_path, monk
 
     monkeypatch.setattr(bayes, "predictive", killed)
     with pytest.raises(KeyboardInterrupt):
-        cal.calibrate(spec, root=tmp_path)
+        bayes.calibrate_abc(spec, root=tmp_path)
     work = cal.work_folder(tmp_path, spec)
     assert (work / "abc.db").exists() and (work / "abc.finished").exists()
     monkeypatch.setattr(bayes, "predictive", real)
     calls = []
     monkeypatch.setattr(abc_smc.pyabc.ABCSMC, "run",
                         lambda *a, **k: calls.append(1))  # the ABC must not run again
-    resumed = cal.calibrate(spec, root=tmp_path, resume=True)
+    resumed = bayes.calibrate_abc(spec, root=tmp_path, resume=True)
     assert not calls and not work.exists()
     monkeypatch.undo()
-    whole = cal.calibrate(spec, root=tmp_path / "whole")
+    whole = bayes.calibrate_abc(spec, root=tmp_path / "whole")
     np.testing.assert_array_equal(resumed.abc.posterior.values, whole.abc.posterior.values)
 
 

@@ -96,13 +96,15 @@ def correlations(posterior: Posterior, seed: int = 0, n: int = 4000) -> np.ndarr
     return np.atleast_2d(spearmanr(x).statistic)
 
 
-def calibrate_abc(spec, root: Path, executor: Executor | None, resume: bool, progress,
-                  command: list[str] | None, t0: float, started: str):
-    """The whole Bayesian calibration; returns a CalibrationResult-like record
-    (:class:`BayesResult`) and writes the calibration folder."""
+def calibrate_abc(spec, root: Path = Path("results"), executor: Executor | None = None,
+                  resume: bool = False, progress=None, command: list[str] | None = None):
+    """The whole Bayesian calibration of a spec with ``method = "abc-smc"``; writes
+    the calibration folder and returns what it found (:class:`BayesResult`)."""
     from .calibrate import Evaluator, check_table, scenario_for, work_folder
     from .screening import screen
 
+    t0 = time.perf_counter()
+    started = provenance.now_iso()
     work = work_folder(root, spec)
     if resume and not work.exists():
         raise UsageError(f"--resume: no unfinished calibration of {spec.path} under {root} "
@@ -121,7 +123,7 @@ def calibrate_abc(spec, root: Path, executor: Executor | None, resume: bool, pro
 
             screening = json.loads(path.read_text("utf-8"))
         else:
-            screening = screen(spec, spec.screening, executor, report)
+            screening = screen(spec, spec.screening, Evaluator, executor, report)
             rundir.atomic_write_json(path, screening)
 
     meta = {"calibration": spec.name, "scenario": spec.scenario.path,

@@ -504,9 +504,9 @@ def calibrate(spec: CalibrationSpec, root: Path = Path("results"),
     t0 = time.perf_counter()
     started = provenance.now_iso()
     if spec.method == "abc-smc":
-        from .bayes import calibrate_abc
-
-        return calibrate_abc(spec, root, executor, resume, progress, command, t0, started)
+        raise UsageError(f"{spec.path}: method = \"abc-smc\" is run by "
+                         "taobao_sim.experiments.bayes.calibrate_abc (taobao-sim calibrate "
+                         "picks it by itself)")
     work = work_folder(root, spec)
     if resume:
         if not _checkpoint_path(work).exists():

@@ -91,9 +91,13 @@ def screened_parameters(scenario, factor: float) -> tuple[tuple[Parameter, ...],
     return tuple(chosen), left
 
 
-def screen(spec, settings: ScreeningSettings, executor=None,
+def screen(spec, settings: ScreeningSettings, evaluator_type, executor=None,
            progress=None) -> dict[str, Any]:
     """Morris screening of a calibration spec's targets over every parameter.
+
+    ``evaluator_type``: the calibration's evaluator
+    (:class:`taobao_sim.experiments.calibrate.Evaluator`), which runs ensembles of
+    parameter sets and measures the targets.
 
     Returns a dict: ``parameters`` (one entry per screened parameter: its range,
     mu* per target, the largest mu* and whether it is influential), ``left_out``
@@ -101,8 +105,6 @@ def screen(spec, settings: ScreeningSettings, executor=None,
     """
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
-
-    from .calibrate import Evaluator
 
     screened, left = screened_parameters(spec.scenario, settings.factor)
     problem = {"num_vars": len(screened) + 1, "names": [p.name for p in screened] + [SEED],
@@ -121,7 +123,7 @@ def screen(spec, settings: ScreeningSettings, executor=None,
     for lv in np.unique(level):
         sspec = dataclasses.replace(spec, parameters=screened, replicates=settings.replicates,
                                     township_replicates=1, seed=settings.seed + int(lv))
-        evaluator = Evaluator(sspec, executor)
+        evaluator = evaluator_type(sspec, executor)
         idx = np.flatnonzero(level == lv)
         for start in range(0, len(idx), 120):
             part = idx[start:start + 120]

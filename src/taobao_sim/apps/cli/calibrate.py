@@ -86,8 +86,14 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     executor = executor_from(args)
     try:
         with Progress(args.quiet, transient=False) as tick:
-            result = calibrate(spec, root=root, executor=executor, resume=args.resume,
-                               progress=tick, command=command_line(argv))
+            if spec.method == "abc-smc":
+                from ...experiments.bayes import calibrate_abc
+
+                result = calibrate_abc(spec, root=root, executor=executor, resume=args.resume,
+                                       progress=tick, command=command_line(argv))
+            else:
+                result = calibrate(spec, root=root, executor=executor, resume=args.resume,
+                                   progress=tick, command=command_line(argv))
     finally:
         executor.close()
     print_table(f"{spec.name} calibrated", result.rows, spec.final_replicates,
