@@ -185,7 +185,7 @@ def write_bayes(result: BayesResult, work: Path, started: str,
                 command: list[str] | None) -> Path:
     """Turn the work folder into a complete calibration folder."""
     from ..figures.calibration import bayes_figures
-    from .calibrate import best_scenario_toml_values
+    from .calibrate import best_scenario_toml_values, finish_folder
 
     spec = result.spec
     problem = problem_of(spec)
@@ -213,20 +213,8 @@ def write_bayes(result: BayesResult, work: Path, started: str,
     figs.mkdir(exist_ok=True)
     bayes_figures(result, problem, ppc, figs)
     rundir.atomic_write_text(folder / "report.md", bayes_report(result, problem, ppc))
-    rundir.atomic_write_json(folder / "manifest.json", provenance.manifest(
-        "taobao-sim calibration", command, started, round(result.wall_seconds, 2), folder,
-        model_runs=result.runs,
-        spec={"path": spec.path, "text": spec.text, "digest_sha256": spec.digest()},
-        scenario={"path": spec.scenario.path, "digest_sha256": spec.scenario.digest(),
-                  "resolved": spec.scenario.resolved()},
-        seeds={"abc": spec.abc.seed, "predictive": spec.seed + 1}))
-    final = folder.parent / rundir.new_run_id(spec.seed)
-    n = 2
-    while final.exists():
-        final = folder.parent / f"{rundir.new_run_id(spec.seed)}-{n}"
-        n += 1
-    folder.rename(final)
-    return final
+    return finish_folder(spec, folder, command, started, result.wall_seconds, result.runs,
+                         {"abc": spec.abc.seed, "predictive": spec.seed + 1})
 
 
 def _interval(row: dict[str, Any]) -> str:

@@ -767,14 +767,22 @@ def write_calibration(result: CalibrationResult, work: Path, root: Path, started
     calibration_figures(result, figs)
     rundir.atomic_write_text(folder / "report.md", report_markdown(result))
     _checkpoint_path(folder).unlink(missing_ok=True)
+    return finish_folder(spec, folder, command, started, result.wall_seconds, result.runs,
+                         {"replicates": spec.seed, "optimizer": spec.optimizer_seed,
+                          "replicate_seeds": replicate_seeds(spec.seed, spec.replicates)})
+
+
+def finish_folder(spec: CalibrationSpec, folder: Path, command: list[str] | None,
+                  started: str, wall_seconds: float, runs: int, seeds: dict) -> Path:
+    """Write a calibration folder's manifest, then give the work folder its final
+    name (a new run id under the spec's name); return that path."""
     rundir.atomic_write_json(folder / "manifest.json", provenance.manifest(
-        "taobao-sim calibration", command, started, round(result.wall_seconds, 2), folder,
-        model_runs=result.runs,
+        "taobao-sim calibration", command, started, round(wall_seconds, 2), folder,
+        model_runs=runs,
         spec={"path": spec.path, "text": spec.text, "digest_sha256": spec.digest()},
         scenario={"path": spec.scenario.path, "digest_sha256": spec.scenario.digest(),
                   "resolved": spec.scenario.resolved()},
-        seeds={"replicates": spec.seed, "optimizer": spec.optimizer_seed,
-               "replicate_seeds": replicate_seeds(spec.seed, spec.replicates)}))
+        seeds=seeds))
     final = folder.parent / rundir.new_run_id(spec.seed)
     n = 2
     while final.exists():
