@@ -17,24 +17,42 @@ folders), ``figures``, ``experiments`` (sweeps, calibration, comparisons) and
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from .core.errors import ScenarioError, TaobaoSimError
-from .core.run_output import RunOutput
-from .core.scenario import Scenario
 from .core.version import __version__
-from .engines import simulate, simulate_universes
-from .io.scenario_file import load_scenario
-from .output import metrics, targets
+
+# Attributes are imported when first used: `import taobao_sim` (and the command
+# line, which lives inside the package) start in milliseconds, so a Ctrl-C right
+# after starting a command meets its handler, not an import half done.
+_LAZY = {
+    "ScenarioError": "core.errors",
+    "TaobaoSimError": "core.errors",
+    "RunOutput": "core.run_output",
+    "Scenario": "core.scenario",
+    "simulate": "engines",
+    "simulate_universes": "engines",
+    "load_scenario": "io.scenario_file",
+    "metrics": "output",
+    "targets": "output",
+    # the Mesa engine imports mesa (slow)
+    "TaobaoModel": "engines.mesa",
+    "Household": "engines.mesa",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # the Mesa engine imports mesa (slow); load it only when asked for
-    if name in ("TaobaoModel", "Household"):
-        from .engines import mesa
-
-        return getattr(mesa, name)
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        value = getattr(module, name) if hasattr(module, name) else \
+            importlib.import_module(f".{_LAZY[name]}.{name}", __name__)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'taobao_sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
 
 
 __all__ = [

@@ -51,7 +51,7 @@ def test_bad_tables_name_file_row_and_key(write_toml, table, key, expected):
 def test_a_missing_table_names_the_scenario(write_toml):
     path = write_toml("s.toml", 'name = "s"\nvillages_file = "nowhere.csv"\n')
     err = _error(path)
-    assert err.key == "villages_file" and "not a file" in str(err)
+    assert err.key == "villages_file" and "file not found" in str(err)
 
 
 def test_table_and_villages_together_are_refused(write_toml):

@@ -38,7 +38,12 @@ def test_run_folder_vanishes_on_failure(tmp_path):
     with pytest.raises(RuntimeError), results.run_folder(tmp_path, "s", "id1") as run:
         (run.path / "timeseries.csv").write_text("partial")
         raise RuntimeError("disk full")
-    assert list((tmp_path / "s").iterdir()) == []
+    assert not (tmp_path / "s").exists()  # the folder made for it goes too
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "earlier").mkdir()
+    with pytest.raises(RuntimeError), results.run_folder(tmp_path, "s", "id1"):
+        raise RuntimeError("disk full")
+    assert [p.name for p in (tmp_path / "s").iterdir()] == ["earlier"]  # what was there stays
 
 
 def test_run_folder_never_overwrites(tmp_path):

@@ -25,6 +25,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from ..core import dates
+from ..core.lifeline import PARENT_ENV, watch_parent
 from ..core.records import M
 from ..core.rng import replicate_seeds
 from ..core.scenario import Scenario
@@ -32,6 +33,9 @@ from ..core.state import ACTIVE
 from ..engines.fast import FastRun
 from ..io.scenario_file import load_scenario
 from ..output.targets import FIRST_SHOP_YEAR, POVERTY_EXIT_YEAR, TARGETS_BY_ID
+
+if os.environ.get(PARENT_ENV):  # the server started by `taobao-sim dashboard` ends with it
+    watch_parent()
 
 #: Scenario file shown when none is given (set by ``taobao-sim dashboard``).
 SCENARIO_ENV = "TAOBAO_SIM_DASHBOARD_SCENARIO"

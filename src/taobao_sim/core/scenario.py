@@ -22,7 +22,9 @@ import numpy as np
 from . import dates, params
 from .errors import ScenarioError
 from .frozen import FrozenDict
+from .names import name_from_stem, name_problem
 from .params import Param
+from .resources import ResourceError, check_fits, world_bytes
 from .series import Series, load_default_series
 
 TARGET_SETS = ("none", "dinglou", "daiji", "heze")
@@ -172,6 +174,7 @@ class Scenario:
         if values["synthetic.villages"] and (
             any(k.startswith("synthetic.") for k in changes) or start != self.start
         ):
+            check_synthetic_fits(values, origin)
             villages = _village_specs(synthetic_villages(values), start)
         _check_cross(origin, values, start, end, villages, self.series)
         return Scenario(self.path, values["name"] or self.name, start, end,
@@ -225,6 +228,10 @@ def check_value(where: str, dotted: str, spec: Param, value: Any) -> Any:
             raise ScenarioError(where, dotted, f"is {value!r}; expected {spec.range_text()}"
                                 + (f" ({spec.unit})" if spec.unit else ""))
         return float(value) if spec.kind == "float" else int(value)
+    if spec.dotted == "name" and value:
+        problem = name_problem(value)
+        if problem:
+            raise ScenarioError(where, dotted, problem + " (the name becomes a folder)")
     if spec.dotted == "targets" and value not in TARGET_SETS:
         raise ScenarioError(where, dotted, f"is {value!r}; expected one of "
                             + ", ".join(repr(t) for t in TARGET_SETS))
@@ -253,11 +260,12 @@ def build_scenario(leaf: str, merged: Mapping[str, Any], origin_of: Callable[[st
         for key, p in table.items():
             values[f"{section}.{key}"] = given.get(key, p.default)
     if not values["name"]:
-        values["name"] = Path(leaf).stem
+        values["name"] = name_from_stem(Path(leaf).stem)
     start = dates.parse_month(values["start"])
     end = dates.parse_month(values["end"])
     raw_villages = merged.get("villages")
     if values["synthetic.villages"]:
+        check_synthetic_fits(values, origin_of("synthetic.villages") or leaf)
         raw_villages = synthetic_villages(values)
     if not raw_villages:
         raise ScenarioError(leaf, "villages", "expected at least one [[villages]] table "
@@ -281,6 +289,18 @@ def _village_specs(raw: list[dict[str, Any]], start: int) -> tuple[VillageSpec, 
             category=str(v.get("category", "costumes")),
             township=str(v.get("township", "")), county=str(v.get("county", ""))))
     return tuple(out)
+
+
+def check_synthetic_fits(values: Mapping[str, Any], where: str) -> None:
+    """A [synthetic] world within every key's range may still not fit in memory;
+    say so before building its villages."""
+    n, h = int(values["synthetic.villages"]), int(values["synthetic.households"])
+    try:
+        check_fits(world_bytes(n * h, n),
+                   f"a world of {n:,} villages of {h:,} households ({n * h:,} households)",
+                   "use fewer or smaller villages")
+    except ResourceError as exc:
+        raise ScenarioError(where, "synthetic.villages", str(exc)) from None
 
 
 def synthetic_villages(values: Mapping[str, Any]) -> list[dict[str, Any]]:

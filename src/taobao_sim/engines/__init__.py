@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..core import resources
 from ..core.rng import replicate_seeds
 from ..core.run_output import RunOutput
 from ..core.scenario import Scenario
-from .fast import ProgressFn, simulate_universes
+from .fast import ProgressFn, check_batch_fits, simulate_universes
 
 #: Engine names accepted by :func:`simulate` and ``taobao-sim run --engine``.
 ENGINES = ("numba", "mesa")
@@ -54,6 +55,8 @@ def simulate(
     if engine == "mesa":
         from .mesa.model import simulate_mesa
 
+        check_batch_fits(scenario, n, bool(scenario["output.households_panel"]) if panel is None
+                         else panel, resources.MESA_BYTES_PER_HOUSEHOLD)
         return simulate_mesa(scenario, n, root, progress, panel, scenarios)
     return simulate_universes(scenarios, replicate_seeds(root, n), list(range(n)), threads,
                               progress, panel)

@@ -20,7 +20,7 @@ import numba
 import numba as nb
 import numpy as np
 
-from ..core import rules
+from ..core import resources, rules
 from ..core.params import P
 from ..core.records import N_METRICS, N_PANEL
 from ..core.run_output import RunOutput, panel_slots, panel_years
@@ -215,6 +215,19 @@ class FastRun:
         return np.ascontiguousarray(metrics), panel, self.first_open.reshape(U, V, 2).copy()
 
 
+def check_batch_fits(scenario: Scenario, universes: int, panel: bool,
+                     bytes_per_household: int = resources.BYTES_PER_HOUSEHOLD) -> None:
+    """Refuse (:class:`~taobao_sim.core.resources.ResourceError`) a batch of
+    ``universes`` universes of ``scenario`` that would not fit in memory."""
+    h, v, T = scenario.households, len(scenario.villages), scenario.months
+    every = int(scenario["output.households_every"])
+    needed = resources.run_bytes(h, v, T, universes, panel_slots(h, every) if panel else 0,
+                                 panel_years(scenario), N_METRICS, N_PANEL, bytes_per_household)
+    resources.check_fits(needed, f"a run of {universes:,} replicates of {h:,} households "
+                         f"over {T:,} months", "run fewer replicates or a smaller world"
+                         + (" (or no household panel)" if panel else ""))
+
+
 def simulate_universes(
     scenarios: Sequence[Scenario],
     seeds: Sequence[int],
@@ -236,6 +249,7 @@ def simulate_universes(
             raise ValueError("all universes of a batch need the same start and end")
     if panel is None:
         panel = bool(first["output.households_panel"])
+    check_batch_fits(first, len(scenarios), panel)
     if threads is not None:
         numba.set_num_threads(threads)
     run = FastRun.for_scenarios(scenarios, seeds, panel)

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..core.errors import UsageError
 from ..core.rng import replicate_seeds
-from ..output import rundir
+from ..output import locks, rundir
 from ..output.targets import Target
 from .abc_smc import AbcProblem, AbcSettings, particle_values, replicate_figures, run_abc
 from .bayes import predictive, problem_of
@@ -174,8 +174,9 @@ def run_checks(spec, folder: Path, executor=None, progress=None) -> dict[str, An
                          f"{', '.join(spec.names)}")
     work = folder / "checks" / "work"
     work.mkdir(parents=True, exist_ok=True)
-    rec = recovery(spec, posterior, work, executor, progress)
-    loo = leave_one_out(spec, posterior, work, executor, progress)
+    with locks.folder_lock(folder / "checks"):
+        rec = recovery(spec, posterior, work, executor, progress)
+        loo = leave_one_out(spec, posterior, work, executor, progress)
     result = {"recovery": rec, "leave_one_out": loo, "settings": dataclasses.asdict(spec.checks),
               "wall_seconds": round(time.perf_counter() - t0, 1)}
     rundir.atomic_write_json(folder / "checks" / "checks.json", result)

@@ -21,7 +21,6 @@ calibration from the last finished stage or ABC generation):
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..core.errors import UsageError
 from ..core.rng import replicate_seeds
 from ..output import provenance, rundir
 from ..output.format import number
@@ -97,57 +95,52 @@ def correlations(posterior: Posterior, seed: int = 0, n: int = 4000) -> np.ndarr
 
 
 def calibrate_abc(spec, root: Path = Path("results"), executor: Executor | None = None,
-                  resume: bool = False, progress=None, command: list[str] | None = None):
+                  resume: bool = False, progress=None, command: list[str] | None = None,
+                  restart: bool = False):
     """The whole Bayesian calibration of a spec with ``method = "abc-smc"``; writes
     the calibration folder and returns what it found (:class:`BayesResult`)."""
-    from .calibrate import Evaluator, check_table, scenario_for, work_folder
+    from .calibrate import Evaluator, calibration_work, check_table, scenario_for
     from .screening import screen
 
     t0 = time.perf_counter()
     started = provenance.now_iso()
-    work = work_folder(root, spec)
-    if resume and not work.exists():
-        raise UsageError(f"--resume: no unfinished calibration of {spec.path} under {root} "
-                         f"(looked for {work})")
-    if not resume and work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True, exist_ok=True)
-    report = progress or (lambda *a: None)
-    problem = problem_of(spec)
+    with calibration_work(root, spec, resume, restart) as work:
+        report = progress or (lambda *a: None)
+        problem = problem_of(spec)
 
-    screening = None
-    if spec.screening is not None:
-        path = work / "screening.json"
-        if path.exists():
-            import json
+        screening = None
+        if spec.screening is not None:
+            path = work / "screening.json"
+            if path.exists():
+                import json
 
-            screening = json.loads(path.read_text("utf-8"))
-        else:
-            screening = screen(spec, spec.screening, Evaluator, executor, report)
-            rundir.atomic_write_json(path, screening)
+                screening = json.loads(path.read_text("utf-8"))
+            else:
+                screening = screen(spec, spec.screening, Evaluator, executor, report)
+                rundir.atomic_write_json(path, screening)
 
-    meta = {"calibration": spec.name, "scenario": spec.scenario.path,
-            "spec_digest_sha256": spec.digest()}
-    abc = run_abc(problem, spec.abc, work / "abc.db", executor, report, meta)
-    abc.posterior.write(work / "posterior.parquet")
+        meta = {"calibration": spec.name, "scenario": spec.scenario.path,
+                "spec_digest_sha256": spec.digest()}
+        abc = run_abc(problem, spec.abc, work / "abc.db", executor, report, meta)
+        abc.posterior.write(work / "posterior.parquet")
 
-    report("predictive check", 0, 1, "")
-    rows, figs = predictive(problem, abc.posterior, spec.posterior_draws, spec.seed + 1)
-    inside = problem.inside(figs)
-    report("predictive check", 1, 1, "")
+        report("predictive check", 0, 1, "")
+        rows, figs = predictive(problem, abc.posterior, spec.posterior_draws, spec.seed + 1)
+        inside = problem.inside(figs)
+        report("predictive check", 1, 1, "")
 
-    point = abc.posterior.point()
-    best = scenario_for(spec, np.array([point[n] for n in spec.names], dtype=float))
-    evaluator = Evaluator(spec, executor)
-    table = check_table(spec, best, evaluator)
-    result = BayesResult(spec=spec, abc=abc, screening=screening, point=point,
-                         identification=identification(problem, abc.posterior),
-                         ppc_rows=rows, ppc_figures=figs, ppc_inside=inside, rows=table,
-                         runs=abc.simulations + spec.posterior_draws + evaluator.runs
-                         + (screening["model_runs"] if screening else 0),
-                         wall_seconds=time.perf_counter() - t0)
-    result.folder = write_bayes(result, work, started, command)
-    return result
+        point = abc.posterior.point()
+        best = scenario_for(spec, np.array([point[n] for n in spec.names], dtype=float))
+        evaluator = Evaluator(spec, executor)
+        table = check_table(spec, best, evaluator)
+        result = BayesResult(spec=spec, abc=abc, screening=screening, point=point,
+                             identification=identification(problem, abc.posterior),
+                             ppc_rows=rows, ppc_figures=figs, ppc_inside=inside, rows=table,
+                             runs=abc.simulations + spec.posterior_draws + evaluator.runs
+                             + (screening["model_runs"] if screening else 0),
+                             wall_seconds=time.perf_counter() - t0)
+        result.folder = write_bayes(result, work, started, command)
+        return result
 
 
 class BayesResult:

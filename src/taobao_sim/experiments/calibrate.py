@@ -25,12 +25,13 @@ batch of ABC samples; ``resume=True`` continues it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,13 +43,14 @@ from scipy.stats import qmc
 
 from ..core import params
 from ..core.errors import SpecError, UsageError
+from ..core.lifeline import interrupted
 from ..core.rng import replicate_seeds
 from ..core.scenario import Scenario, suggest
 from ..engines import simulate, simulate_universes
 from ..figures.calibration import calibration_figures
 from ..io.scenario_file import load_scenario, toml_value
-from ..io.spec_file import check_keys, read_spec, resolve_relative
-from ..output import provenance, rundir
+from ..io.spec_file import check_keys, read_spec, resolve_relative, spec_name
+from ..output import locks, provenance, rundir
 from ..output.format import number
 from ..output.targets import (
     CITY_TARGETS,
@@ -198,7 +200,7 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         raise SpecError(where, "optimizer.mutation", "expected [low, high] with "
                         "0 <= low <= high <= 2")
     return CalibrationSpec(
-        path=str(Path(path).resolve()), text=text, name=raw.get("name", Path(path).stem),
+        path=str(Path(path).resolve()), text=text, name=spec_name(where, raw, path),
         scenario=scenario, parameters=free, weights=weights,
         targets=targets, township=township,
         township_replicates=positive(raw, "township_replicates", 2, 1, 10_000, ""),
@@ -485,15 +487,68 @@ def _load_checkpoint(folder: Path) -> dict[str, Any]:
         return {k: data[k] for k in data.files}
 
 
+def check_can_start(spec: CalibrationSpec, root: Path, resume: bool,
+                    restart: bool = False) -> Path:
+    """The work folder of the calibration, if it may start (or resume) there and no
+    other process works in it; else a clear error. Nothing is created."""
+    work = _check_state(spec, root, resume, restart)
+    locks.check_free(work)
+    return work
+
+
+def _check_state(spec: CalibrationSpec, root: Path, resume: bool, restart: bool) -> Path:
+    work = work_folder(root, spec)
+    has_work = work.is_dir() and any(work.iterdir())
+    if resume and restart:
+        raise UsageError("--resume and --restart: expected one or the other")
+    if resume and not has_work:
+        raise UsageError(f"--resume: no unfinished calibration of {spec.path} under {root} "
+                         f"(looked for {work})")
+    if has_work and not (resume or restart):
+        raise UsageError(f"an unfinished calibration of this spec is in {work}; add --resume "
+                         "to continue it, or --restart to discard it")
+    return work
+
+
+@contextlib.contextmanager
+def calibration_work(root: Path, spec: CalibrationSpec, resume: bool,
+                     restart: bool = False) -> Iterator[Path]:
+    """The work folder of a calibration, held by this process within the block.
+
+    A failure or an interruption keeps the work (the checkpoint ``--resume``
+    continues from; an :class:`~taobao_sim.core.lifeline.Interrupted` says where);
+    a folder with no work yet is removed, with the folders made for it.
+    """
+    work = check_can_start(spec, root, resume, restart)
+    created = rundir.make_folders(work.parent)
+    try:
+        with locks.folder_lock(work):
+            _check_state(spec, root, resume, restart)  # again, now that we hold it
+            if restart and work.exists():
+                shutil.rmtree(work)
+            work.mkdir(exist_ok=True)
+            yield work
+    except BaseException as exc:
+        if not (work.is_dir() and any(work.iterdir())):
+            shutil.rmtree(work, ignore_errors=True)
+            rundir.remove_empty(created)
+            raise
+        if isinstance(exc, KeyboardInterrupt):
+            raise interrupted(exc, f"the work so far is kept in {work}; add --resume to "
+                              "continue") from None
+        raise
+
+
 def work_folder(root: Path, spec: CalibrationSpec) -> Path:
     """Where an unfinished calibration of this spec keeps its work."""
-    return Path(root) / "calibration" / spec.name / f".partial-{spec.digest()[:16]}"
+    return rundir.child_folder(Path(root) / "calibration", spec.name) / \
+        f".partial-{spec.digest()[:16]}"
 
 
 def calibrate(spec: CalibrationSpec, root: Path = Path("results"),
               executor: Executor | None = None, resume: bool = False,
               progress: StageProgress | None = None,
-              command: list[str] | None = None) -> CalibrationResult:
+              command: list[str] | None = None, restart: bool = False) -> CalibrationResult:
     """Run the whole calibration and write its folder; return what it found.
 
     Args:
@@ -507,133 +562,126 @@ def calibrate(spec: CalibrationSpec, root: Path = Path("results"),
         raise UsageError(f"{spec.path}: method = \"abc-smc\" is run by "
                          "taobao_sim.experiments.bayes.calibrate_abc (taobao-sim calibrate "
                          "picks it by itself)")
-    work = work_folder(root, spec)
-    if resume:
-        if not _checkpoint_path(work).exists():
-            raise UsageError(f"--resume: no unfinished calibration of {spec.path} under "
-                             f"{root} (looked for {work})")
-    elif work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True, exist_ok=True)
-    state = _load_checkpoint(work)
-    evaluator = Evaluator(spec, executor)
-    evaluator.runs = int(state.get("runs", 0))
-    report = progress or (lambda *a: None)
+    with calibration_work(root, spec, resume, restart) as work:
+        state = _load_checkpoint(work)
+        evaluator = Evaluator(spec, executor)
+        evaluator.runs = int(state.get("runs", 0))
+        report = progress or (lambda *a: None)
 
-    def tick(stage: str, done: int, total: int, best: float) -> None:
-        report(stage, done, total, f"best distance {best:.4g}" if best == best else "")
+        def tick(stage: str, done: int, total: int, best: float) -> None:
+            report(stage, done, total, f"best distance {best:.4g}" if best == best else "")
 
-    # 1. optimise ------------------------------------------------------------------
-    bounds = [p.search_bounds for p in spec.parameters]
-    history = [dict(zip(("generation", "best_distance", "mean_distance"), row, strict=True))
-               for row in state.get("history", np.zeros((0, 3))).tolist()]
-    best_x = state.get("best_x")
-    generation = int(state.get("generation", 0))
-    stage = str(state.get("stage", "optimize"))
+        # 1. optimise ------------------------------------------------------------------
+        bounds = [p.search_bounds for p in spec.parameters]
+        history = [dict(zip(("generation", "best_distance", "mean_distance"), row, strict=True))
+                   for row in state.get("history", np.zeros((0, 3))).tolist()]
+        best_x = state.get("best_x")
+        generation = int(state.get("generation", 0))
+        stage = str(state.get("stage", "optimize"))
 
-    def to_model(x_search: np.ndarray) -> np.ndarray:
-        return np.array([[p.from_search(v) for p, v in zip(spec.parameters, row, strict=True)]
-                         for row in np.atleast_2d(x_search)], dtype=float)
+        def to_model(x_search: np.ndarray) -> np.ndarray:
+            return np.array([[p.from_search(v) for p, v in zip(spec.parameters, row, strict=True)]
+                             for row in np.atleast_2d(x_search)], dtype=float)
 
-    if stage == "optimize" and generation < spec.maxiter:
-        def objective(x: np.ndarray) -> np.ndarray:  # x: (parameters, candidates)
-            return evaluator(to_model(x.T)).distance
+        if stage == "optimize" and generation < spec.maxiter:
+            def objective(x: np.ndarray) -> np.ndarray:  # x: (parameters, candidates)
+                return evaluator(to_model(x.T)).distance
 
-        def callback(intermediate_result) -> None:
-            nonlocal generation
-            generation += 1
-            energies = intermediate_result.population_energies
-            history.append({"generation": generation,
-                            "best_distance": float(intermediate_result.fun),
-                            "mean_distance": float(np.mean(energies))})
-            _save_checkpoint(work, stage="optimize", generation=generation,
-                             population=intermediate_result.population,
-                             best_x=intermediate_result.x,
+            def callback(intermediate_result) -> None:
+                nonlocal generation
+                generation += 1
+                energies = intermediate_result.population_energies
+                history.append({"generation": generation,
+                                "best_distance": float(intermediate_result.fun),
+                                "mean_distance": float(np.mean(energies))})
+                _save_checkpoint(work, stage="optimize", generation=generation,
+                                 population=intermediate_result.population,
+                                 best_x=intermediate_result.x,
+                                 history=[[h["generation"], h["best_distance"], h["mean_distance"]]
+                                          for h in history], runs=evaluator.runs)
+                tick("optimise", generation, spec.maxiter, float(intermediate_result.fun))
+
+            init: Any = "latinhypercube"
+            x0 = None
+            if "population" in state:
+                init = state["population"]
+            elif spec.start_from_scenario:  # the base scenario's values join the first population
+                x0 = np.clip([p.to_search(float(spec.scenario[p.name])) for p in spec.parameters],
+                             [b[0] for b in bounds], [b[1] for b in bounds])
+            tick("optimise", generation, spec.maxiter, history[-1]["best_distance"] if history
+                 else float("nan"))
+            res = differential_evolution(
+                objective, bounds, popsize=spec.popsize, maxiter=spec.maxiter - generation,
+                tol=spec.tol, mutation=spec.mutation, recombination=spec.recombination,
+                rng=spec.optimizer_seed + generation, init=init, x0=x0, polish=False,
+                vectorized=True, updating="deferred", callback=callback)
+            best_x = res.x
+            _save_checkpoint(work, stage="abc", generation=generation, best_x=best_x,
                              history=[[h["generation"], h["best_distance"], h["mean_distance"]]
                                       for h in history], runs=evaluator.runs)
-            tick("optimise", generation, spec.maxiter, float(intermediate_result.fun))
+        best_x = np.asarray(best_x, dtype=float)
+        best_values = to_model(best_x)[0]
 
-        init: Any = "latinhypercube"
-        x0 = None
-        if "population" in state:
-            init = state["population"]
-        elif spec.start_from_scenario:  # the base scenario's values join the first population
-            x0 = np.clip([p.to_search(float(spec.scenario[p.name])) for p in spec.parameters],
-                         [b[0] for b in bounds], [b[1] for b in bounds])
-        tick("optimise", generation, spec.maxiter, history[-1]["best_distance"] if history
-             else float("nan"))
-        res = differential_evolution(
-            objective, bounds, popsize=spec.popsize, maxiter=spec.maxiter - generation,
-            tol=spec.tol, mutation=spec.mutation, recombination=spec.recombination,
-            rng=spec.optimizer_seed + generation, init=init, x0=x0, polish=False,
-            vectorized=True, updating="deferred", callback=callback)
-        best_x = res.x
-        _save_checkpoint(work, stage="abc", generation=generation, best_x=best_x,
-                         history=[[h["generation"], h["best_distance"], h["mean_distance"]]
-                                  for h in history], runs=evaluator.runs)
-    best_x = np.asarray(best_x, dtype=float)
-    best_values = to_model(best_x)[0]
-
-    # 2. uncertainty: rejection ABC in a box around the optimum ----------------------
-    lo_b = np.array([b[0] for b in bounds])
-    hi_b = np.array([b[1] for b in bounds])
-    half = spec.box * (hi_b - lo_b)
-    box_lo = np.maximum(lo_b, best_x - half)
-    box_hi = np.minimum(hi_b, best_x + half)
-    n = spec.samples
-    if n:
-        unit = qmc.LatinHypercube(d=len(bounds), rng=spec.seed).random(n)
-        search = box_lo + unit * (box_hi - box_lo)
-        samples = to_model(search)
-    else:
-        search = np.zeros((0, len(bounds)))
-        samples = np.zeros((0, len(bounds)))
-    T = len(spec.targets)
-    done = int(state.get("abc_done", 0))
-    sample_stats = np.full((n, T), np.nan)
-    sample_met = np.zeros((n, T), dtype=bool)
-    sample_distance = np.full(n, np.nan)
-    if done:
-        sample_stats[:done] = state["abc_stats"]
-        sample_met[:done] = state["abc_met"]
-        sample_distance[:done] = state["abc_distance"]
-    step = max(1, CHUNK_UNIVERSES // spec.replicates)
-    best_so_far = history[-1]["best_distance"] if history else float("nan")
-    tick("uncertainty", done, n, best_so_far)
-    while done < n:
-        k = min(n, done + step)
-        ev = evaluator(samples[done:k])
-        sample_stats[done:k], sample_met[done:k], sample_distance[done:k] = \
-            ev.stats, ev.met, ev.distance
-        done = k
-        _save_checkpoint(work, stage="abc", generation=generation, best_x=best_x,
-                         history=[[h["generation"], h["best_distance"], h["mean_distance"]]
-                                  for h in history], runs=evaluator.runs, abc_done=done,
-                         abc_stats=sample_stats[:done], abc_met=sample_met[:done],
-                         abc_distance=sample_distance[:done])
+        # 2. uncertainty: rejection ABC in a box around the optimum ----------------------
+        lo_b = np.array([b[0] for b in bounds])
+        hi_b = np.array([b[1] for b in bounds])
+        half = spec.box * (hi_b - lo_b)
+        box_lo = np.maximum(lo_b, best_x - half)
+        box_hi = np.minimum(hi_b, best_x + half)
+        n = spec.samples
+        if n:
+            unit = qmc.LatinHypercube(d=len(bounds), rng=spec.seed).random(n)
+            search = box_lo + unit * (box_hi - box_lo)
+            samples = to_model(search)
+        else:
+            search = np.zeros((0, len(bounds)))
+            samples = np.zeros((0, len(bounds)))
+        T = len(spec.targets)
+        done = int(state.get("abc_done", 0))
+        sample_stats = np.full((n, T), np.nan)
+        sample_met = np.zeros((n, T), dtype=bool)
+        sample_distance = np.full(n, np.nan)
+        if done:
+            sample_stats[:done] = state["abc_stats"]
+            sample_met[:done] = state["abc_met"]
+            sample_distance[:done] = state["abc_distance"]
+        step = max(1, CHUNK_UNIVERSES // spec.replicates)
+        best_so_far = history[-1]["best_distance"] if history else float("nan")
         tick("uncertainty", done, n, best_so_far)
+        while done < n:
+            k = min(n, done + step)
+            ev = evaluator(samples[done:k])
+            sample_stats[done:k], sample_met[done:k], sample_distance[done:k] = \
+                ev.stats, ev.met, ev.distance
+            done = k
+            _save_checkpoint(work, stage="abc", generation=generation, best_x=best_x,
+                             history=[[h["generation"], h["best_distance"], h["mean_distance"]]
+                                      for h in history], runs=evaluator.runs, abc_done=done,
+                             abc_stats=sample_stats[:done], abc_met=sample_met[:done],
+                             abc_distance=sample_distance[:done])
+            tick("uncertainty", done, n, best_so_far)
 
-    used = evaluator.weights > 0
-    accepted = sample_met[:, used].all(axis=1) if n else np.zeros(0, bool)
-    ranges = parameter_ranges(spec, best_values, samples, accepted, box_lo, box_hi, search)
+        used = evaluator.weights > 0
+        accepted = sample_met[:, used].all(axis=1) if n else np.zeros(0, bool)
+        ranges = parameter_ranges(spec, best_values, samples, accepted, box_lo, box_hi, search)
 
-    # 3. check the best with more replicates -------------------------------------
-    tick("check", 0, 1, best_so_far)
-    best_scenario = scenario_for(spec, best_values)
-    rows = check_table(spec, best_scenario, evaluator)
-    best_distance = float(history[-1]["best_distance"]) if history else float("nan")
-    tick("check", 1, 1, best_distance)
+        # 3. check the best with more replicates -------------------------------------
+        tick("check", 0, 1, best_so_far)
+        best_scenario = scenario_for(spec, best_values)
+        rows = check_table(spec, best_scenario, evaluator)
+        best_distance = float(history[-1]["best_distance"]) if history else float("nan")
+        tick("check", 1, 1, best_distance)
 
-    result = CalibrationResult(
-        spec=spec, best=dict(zip(spec.names, best_values.tolist(), strict=True)),
-        best_distance=best_distance, history=history, rows=rows, samples=samples,
-        sample_stats=sample_stats, sample_met=sample_met, sample_distance=sample_distance,
-        ranges=ranges, runs=evaluator.runs, wall_seconds=time.perf_counter() - t0,
-        extra={"accepted": int(accepted.sum()), "box_lo": box_lo.tolist(),
-               "box_hi": box_hi.tolist(), "check_scenario": best_scenario},
-    )
-    result.folder = write_calibration(result, work, root, started, command)
-    return result
+        result = CalibrationResult(
+            spec=spec, best=dict(zip(spec.names, best_values.tolist(), strict=True)),
+            best_distance=best_distance, history=history, rows=rows, samples=samples,
+            sample_stats=sample_stats, sample_met=sample_met, sample_distance=sample_distance,
+            ranges=ranges, runs=evaluator.runs, wall_seconds=time.perf_counter() - t0,
+            extra={"accepted": int(accepted.sum()), "box_lo": box_lo.tolist(),
+                   "box_hi": box_hi.tolist(), "check_scenario": best_scenario},
+        )
+        result.folder = write_calibration(result, work, root, started, command)
+        return result
 
 
 def check_table(spec: CalibrationSpec, best: Scenario, evaluator: Evaluator) -> list[TargetRow]:

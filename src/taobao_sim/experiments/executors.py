@@ -15,26 +15,54 @@ Results never depend on the executor: every task's seeds are fixed by the spec.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..core.errors import UsageError
+from ..core.lifeline import watch_parent
 
 TaskFn = Callable[[Any, Any], Any]
 """``fn(shared, task)``: a module-level function (it travels to worker processes)."""
 
 
 def one_thread() -> None:
-    """Worker processes run one numba thread each: the workers are the parallelism."""
+    """Set up a worker process: one numba thread (the workers are the parallelism),
+    and an end when the process that started it ends (even by SIGKILL)."""
     import numba
 
     numba.set_num_threads(1)
+    watch_parent()
 
 
 def _in_worker(fn: TaskFn, shared: Any, task: Any) -> Any:
     one_thread()
     return fn(shared, task)
+
+
+def check_address(address: str) -> str:
+    """A Dask scheduler address (``tcp://host:port`` or ``host:port``), checked
+    before any connection is tried.
+
+    Raises:
+        UsageError: naming the flag and what was expected.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    expected = "expected tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)"
+    text = address.strip()
+    try:
+        scheme, location = parse_address(text if "://" in text else f"tcp://{text}")
+        if scheme not in ("tcp", "tls"):
+            raise ValueError(f"scheme {scheme!r}")
+        _host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"--scheduler {address!r}: {exc}; {expected}") from None
+    if not 1 <= int(port) <= 65535:
+        raise UsageError(f"--scheduler {address!r}: port {port} is out of range; {expected} "
+                         "with PORT from 1 to 65535")
+    return text
 
 
 class InProcess:
@@ -54,7 +82,11 @@ class InProcess:
             yield tid, fn(shared, task)
 
     def close(self) -> None:
-        pass
+        """Release the workers after the work is done."""
+
+    def abort(self) -> None:
+        """Stop the workers now (an interruption or an error): nothing keeps running."""
+        self.close()
 
 
 class LocalProcesses(InProcess):
@@ -89,6 +121,18 @@ class LocalProcesses(InProcess):
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def abort(self) -> None:
+        # shutdown() would wait for the running tasks; terminate them instead
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        for proc in processes:
+            with contextlib.suppress(Exception):
+                proc.terminate()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+
 
 class DaskCluster(InProcess):
     """A Dask distributed cluster: a LocalCluster, or a scheduler at an address."""
@@ -101,9 +145,10 @@ class DaskCluster(InProcess):
 
         self._cluster = None
         if scheduler:
+            scheduler = check_address(scheduler)
             try:
                 self.client = Client(scheduler, timeout=timeout)
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:
                 raise UsageError(f"--scheduler {scheduler}: no Dask scheduler answered within "
                                  f"{timeout:g} s ({type(exc).__name__})") from None
         else:
@@ -139,6 +184,18 @@ class DaskCluster(InProcess):
 
 
 Executor = InProcess | LocalProcesses | DaskCluster
+
+
+@contextlib.contextmanager
+def running(executor: Executor) -> Iterator[Executor]:
+    """Use ``executor`` in a block: closed when the block ends, aborted (workers
+    stopped at once) when it raises or is interrupted."""
+    try:
+        yield executor
+    except BaseException:
+        executor.abort()
+        raise
+    executor.close()
 
 
 def make_executor(workers: int | None = None, cluster: str | None = None,

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from ..core import params
 from ..core.errors import UsageError
 from ..core.scenario import Scenario
+from ..io.files import file_problem, path_problem
 from ..output import rundir
 
 _META_KEY = b"taobao_sim.posterior"
@@ -156,12 +157,14 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray
 def load_posterior(path: str | Path) -> Posterior:
     """Read a ``posterior.parquet`` (or the calibration folder holding one). Errors
     name the file and what was expected."""
+    problem = path_problem(path)
+    if not problem and Path(path).is_dir():
+        path = Path(path) / "posterior.parquet"
+    problem = problem or file_problem(path, "a posterior.parquet", max_bytes=2**31)
+    if problem:
+        raise UsageError(f"--posterior {path}: {problem}; expected a "
+                         "posterior.parquet written by taobao-sim calibrate (or its folder)")
     path = Path(path)
-    if path.is_dir():
-        path = path / "posterior.parquet"
-    if not path.is_file():
-        raise UsageError(f"--posterior {path}: file not found; expected a posterior.parquet "
-                         "written by taobao-sim calibrate (or its folder)")
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,12 +34,14 @@ import pyarrow.parquet as pq
 
 from ..core import dates
 from ..core.errors import ScenarioError, SpecError, UsageError
+from ..core.lifeline import interrupted
 from ..core.records import BY_NAME, DERIVED
 from ..core.rng import spawned_seed
 from ..core.scenario import Scenario, suggest
 from ..engines.fast import simulate_universes
-from ..io.spec_file import check_keys, read_spec
-from ..output import metrics, provenance, rundir
+from ..io.files import file_problem, path_problem
+from ..io.spec_file import check_keys, read_spec, spec_name
+from ..output import locks, metrics, provenance, rundir
 from ..output.scalars import run_outputs
 from .designs import Design, parse_design
 from .executors import Executor, InProcess
@@ -118,7 +121,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     every, rec_dates, series, village = _record(where, raw.get("record", {}), scenario)
     replicates = _whole(where, raw, "replicates", 1, 1, 100_000)
     spec = SweepSpec(
-        path=str(Path(path).resolve()), text=text, name=raw.get("name", Path(path).stem),
+        path=str(Path(path).resolve()), text=text, name=spec_name(where, raw, path),
         scenario=scenario, parameters=plist, design=design, replicates=replicates,
         seed=_whole(where, raw, "seed", 1, 0, 2**63 - 1), every=every,
         record_dates=rec_dates, series=series, village=village,
@@ -219,16 +222,45 @@ def _task_rows(runs: pa.Table, task: int, size: int) -> dict[str, list]:
 
 
 def sweep_folder(root: Path, spec: SweepSpec) -> Path:
-    return Path(root) / "sweeps" / spec.name / spec.digest()[:12]
+    return rundir.child_folder(Path(root) / "sweeps", spec.name, spec.digest()[:12])
+
+
+def read_status(folder: Path) -> dict[str, Any]:
+    """A sweep folder's ``status.json`` (empty if there is none).
+
+    Raises:
+        UsageError: if it is damaged (not JSON, not a table).
+    """
+    path = Path(folder) / "status.json"
+    if not path.exists():
+        return {}
+    problem = file_problem(path, "a status file", max_bytes=2**20)
+    try:
+        status = json.loads(path.read_text(encoding="utf-8")) if not problem else None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        problem = "cannot be read" if isinstance(exc, OSError) else "is not valid JSON"
+        status = None
+    if not isinstance(status, dict):
+        raise UsageError(f"{path}: {problem or 'is not a JSON table'}; the sweep folder is "
+                         "damaged: remove it and run the sweep again")
+    return status
 
 
 def check_can_start(spec: SweepSpec, root: Path, resume: bool) -> Path:
-    """The sweep's folder, if this sweep may start (or resume) there; else a clear error."""
+    """The sweep's folder, if this sweep may start (or resume) there and no other
+    process works in it; else a clear error."""
+    folder = _check_state(spec, root, resume)
+    locks.check_free(folder)
+    return folder
+
+
+def _check_state(spec: SweepSpec, root: Path, resume: bool) -> Path:
     folder = sweep_folder(root, spec)
-    status_path = folder / "status.json"
+    problem = path_problem(folder)
+    if problem:
+        raise UsageError(f"{folder}: {problem}")
     if folder.exists() and not resume:
-        state = json.loads(status_path.read_text()).get("state") if status_path.exists() \
-            else "unknown"
+        state = read_status(folder).get("state", "unknown")
         if state == "complete":
             raise UsageError(f"this sweep is already complete in {folder}; remove it or "
                              "choose another --out")
@@ -236,6 +268,8 @@ def check_can_start(spec: SweepSpec, root: Path, resume: bool) -> Path:
                          "finish it, or remove the folder")
     if resume and not folder.exists():
         raise UsageError(f"--resume: no run of this sweep under {root} (looked for {folder})")
+    if resume:
+        read_status(folder)
     return folder
 
 
@@ -244,14 +278,50 @@ def run_sweep(spec: SweepSpec, root: Path = Path("results"), executor: Executor 
               command: Sequence[str] | None = None) -> Path:
     """Run (or finish) a sweep; return its folder.
 
+    One process at a time works in a sweep's folder (a lock beside it). A failure
+    or an interruption keeps every finished task (an
+    :class:`~taobao_sim.core.lifeline.Interrupted` says how many runs), or removes
+    the folder if none had finished.
+
     Args:
         executor: where the tasks run (default: this process).
         progress: called as ``progress("runs", done, total, "")``.
     """
     folder = check_can_start(spec, root, resume)
+    created = rundir.make_folders(folder.parent)
+    try:
+        with locks.folder_lock(folder):
+            _check_state(spec, root, resume)  # again: another may have started meanwhile
+            _run_tasks(spec, folder, executor or InProcess(), progress, command)
+    except BaseException as exc:
+        done = _finished_runs(spec, folder)
+        if done == 0 and not resume:
+            shutil.rmtree(folder, ignore_errors=True)
+            rundir.remove_empty(created)
+            raise
+        if isinstance(exc, KeyboardInterrupt):
+            raise interrupted(exc, f"{done:,} of {len(spec.points()) * spec.replicates:,} "
+                              f"runs finished are kept in {folder}; add --resume to run the "
+                              "rest") from None
+        raise
+    return folder
+
+
+def _finished_runs(spec: SweepSpec, folder: Path) -> int:
+    parts = folder / "parts"
+    n_runs = len(spec.points()) * spec.replicates
+    size = spec.runs_per_task
+    return sum(min(size, n_runs - int(p.stem.split("-")[1]) * size)
+               for p in parts.glob("outputs-*.parquet")) if parts.is_dir() else 0
+
+
+def _run_tasks(spec: SweepSpec, folder: Path, executor: Executor,
+               progress: StageProgress | None, command: Sequence[str] | None) -> None:
     status_path = folder / "status.json"
     parts = folder / "parts"
     parts.mkdir(parents=True, exist_ok=True)
+    for place in (folder, parts):  # temporary files of a killed earlier attempt
+        rundir.clean_stale(place)
     runs = spec.run_table()
     if not (folder / "runs.parquet").exists():
         rundir.atomic_write_text(folder / "spec.toml", spec.text)
@@ -263,11 +333,10 @@ def run_sweep(spec: SweepSpec, root: Path = Path("results"), executor: Executor 
     n_tasks = math.ceil(n_runs / size)
     done = {int(p.stem.split("-")[1]) for p in parts.glob("outputs-*.parquet")}
     todo = {t: _task_rows(runs, t, size) for t in range(n_tasks) if t not in done}
-    finished = sum(min(size, n_runs - t * size) for t in done)
+    finished = _finished_runs(spec, folder)
     tick = progress or (lambda *a: None)
     tick("runs", finished, n_runs, "")
     t0 = time.perf_counter()
-    executor = executor or InProcess()
     if todo:
         # compile (or load from numba's cache) once here, before workers start
         simulate_universes([spec.scenario], [1], panel=False)
@@ -281,7 +350,6 @@ def run_sweep(spec: SweepSpec, root: Path = Path("results"), executor: Executor 
             finished += outputs.num_rows
             tick("runs", finished, n_runs, "")
     _consolidate(spec, folder, runs, n_tasks, time.perf_counter() - t0, executor, command)
-    return folder
 
 
 def _consolidate(spec: SweepSpec, folder: Path, runs: pa.Table, n_tasks: int,
@@ -297,7 +365,7 @@ def _consolidate(spec: SweepSpec, folder: Path, runs: pa.Table, n_tasks: int,
         series = pa.concat_tables([pq.read_table(parts / f"series-{t:06d}.parquet")
                                    for t in range(n_tasks)]).sort_by([("run_id", "ascending")])
         rundir.atomic_write(folder / "series.parquet", lambda tmp: pq.write_table(series, tmp))
-    status = json.loads((folder / "status.json").read_text())
+    status = read_status(folder)
     status.update(state="complete", finished=provenance.now_iso(), runs=runs.num_rows,
                   tasks=n_tasks)
     rundir.atomic_write_json(folder / "manifest.json", provenance.manifest(
@@ -334,10 +402,9 @@ def load_sweep_from_folder(folder: Path) -> SweepSpec:
 def read_results(folder: Path) -> tuple[pa.Table, pa.Table]:
     """The runs and outputs tables of a complete sweep."""
     folder = Path(folder)
-    status = folder / "status.json"
-    if not status.exists():
+    if not (folder / "status.json").exists():
         raise UsageError(f"{folder}: not a sweep folder (no status.json)")
-    if json.loads(status.read_text()).get("state") != "complete":
+    if read_status(folder).get("state") != "complete":
         raise UsageError(f"{folder}: this sweep is not complete; finish it with "
                          "`taobao-sim sweep SPEC --resume`")
     return pq.read_table(folder / "runs.parquet"), pq.read_table(folder / "outputs.parquet")

@@ -25,6 +25,7 @@ from ..core.scenario import (
     kind_of,
     suggest,
 )
+from .files import file_problem, path_problem
 from .toml_files import read_toml
 
 MAX_EXTENDS_DEPTH = 16
@@ -50,11 +51,14 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def _read_chain(path: Path, chain: list, seen: list[Path]) -> None:
-    where = str(path)
+    where = str(path).replace("\x00", "\\0")
+    problem = path_problem(path)
+    if problem:
+        raise ScenarioError(where, None, problem)
     try:
         resolved = path.resolve()
-    except OSError as exc:  # pragma: no cover - exotic filesystems
-        raise ScenarioError(where, None, f"cannot resolve path ({exc.strerror})") from None
+    except (OSError, RuntimeError) as exc:  # a loop made of several links
+        raise ScenarioError(where, None, f"cannot resolve path ({exc})") from None
     if resolved in seen:
         cycle = " -> ".join(str(p) for p in [*seen, resolved])
         raise ScenarioError(where, "extends", f"forms a cycle ({cycle})")
@@ -69,8 +73,9 @@ def _read_chain(path: Path, chain: list, seen: list[Path]) -> None:
         raise ScenarioError(where, "extends", "expected the path of a scenario file as text")
     parent_path = (path.parent / parent).resolve() if not Path(parent).is_absolute() \
         else Path(parent)
-    if not parent_path.exists():
-        raise ScenarioError(where, "extends", f"names {parent!r}, which does not exist "
+    problem = file_problem(parent_path, "a scenario .toml file")
+    if problem:
+        raise ScenarioError(where, "extends", f"names {parent!r}: {problem} "
                             f"(looked for {parent_path})")
     _read_chain(parent_path, chain, [*seen, resolved])
 
@@ -157,9 +162,11 @@ def _validate_series(where: str, value: Any) -> None:
 def read_villages_file(where: str, name: str) -> list[dict[str, Any]]:
     """The rows of a villages CSV (``villages_file``, relative to the file ``where``
     that names it) as [[villages]] tables, each value checked like a key of one."""
-    path = Path(name) if Path(name).is_absolute() else Path(where).parent / name
-    if not path.is_file():
-        raise ScenarioError(where, "villages_file", f"names {name!r}, which is not a file "
+    problem = path_problem(name)
+    path = Path(name) if problem or Path(name).is_absolute() else Path(where).parent / name
+    problem = problem or file_problem(path, "a villages table (.csv)")
+    if problem:
+        raise ScenarioError(where, "villages_file", f"names {name!r}: {problem} "
                             f"(looked for {path})")
     try:
         with path.open(newline="", encoding="utf-8") as handle:

@@ -3,10 +3,12 @@ scenario files — the file, the key, and what was expected."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import SpecError
+from ..core.names import name_from_stem, name_problem
 from ..core.scenario import Scenario, suggest
 from .scenario_file import load_scenario
 from .toml_files import read_toml
@@ -22,6 +24,8 @@ def check_keys(where: str, table: dict[str, Any], allowed: dict[str, type | tupl
         want = allowed[key]
         if want is float:
             ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if ok and not math.isfinite(value):
+                raise SpecError(where, dotted, f"is {value!r}; expected a finite number")
         elif want is int:
             ok = isinstance(value, int) and not isinstance(value, bool)
         else:
@@ -32,6 +36,17 @@ def check_keys(where: str, table: dict[str, Any], allowed: dict[str, type | tupl
             expected = names.get(want, str(want)) if not isinstance(want, tuple) else \
                 " or ".join(names.get(w, str(w)) for w in want)
             raise SpecError(where, dotted, f"expected {expected}, got {value!r}")
+
+
+def spec_name(where: str, raw: dict[str, Any], path: str | Path) -> str:
+    """The spec's ``name`` (default: from the file's name), checked to be one safe
+    folder name: it becomes ``<out>/<kind>/<name>/``."""
+    if "name" not in raw:
+        return name_from_stem(Path(path).stem)
+    problem = name_problem(raw["name"])
+    if problem:
+        raise SpecError(where, "name", problem + " (the name becomes a folder)")
+    return raw["name"]
 
 
 def resolve_relative(spec_path: str | Path, target: str) -> Path:

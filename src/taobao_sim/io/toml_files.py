@@ -1,5 +1,6 @@
 """Reading one TOML file, with a one-line error naming the file for every way it
-can fail (missing, a folder, unreadable, not UTF-8, not TOML)."""
+can fail (missing, a folder or a FIFO or a device, too large, unreadable, not
+UTF-8, not TOML)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ScenarioError
+from .files import file_problem
 
 
 def read_toml(path: str | Path, error: type[ScenarioError] = ScenarioError,
@@ -17,12 +19,11 @@ def read_toml(path: str | Path, error: type[ScenarioError] = ScenarioError,
     Raises:
         error: (a :class:`ScenarioError` or subclass) naming the file.
     """
+    where = str(path).replace("\x00", "\\0")
+    problem = file_problem(path, what)
+    if problem:
+        raise error(where, None, problem)
     path = Path(path)
-    where = str(path)
-    if not path.exists():
-        raise error(where, None, "file not found")
-    if path.is_dir():
-        raise error(where, None, f"is a folder; expected {what}")
     try:
         text = path.read_text(encoding="utf-8")
     except PermissionError:

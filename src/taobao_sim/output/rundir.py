@@ -26,7 +26,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..core.errors import UsageError
+from ..core.names import name_problem
 from ..core.run_output import RunOutput
+from ..io.files import path_problem
 from . import provenance, tables
 from .targets import TargetRow
 
@@ -80,6 +82,9 @@ def check_output_root(root: Path) -> Path:
         UsageError: if ``root`` is a file, or neither it nor its nearest existing
             parent folder is writable.
     """
+    problem = path_problem(root) if str(root).strip() else "is empty; expected a folder"
+    if problem:
+        raise UsageError(f"--out {str(root)!r}: {problem}")
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise UsageError(f"--out {root}: is an existing file; expected a folder")
@@ -109,17 +114,87 @@ class RunFolder:
     final: Path | None = None
 
 
+def child_folder(root: Path, *names: str) -> Path:
+    """``root/names...``, each name checked to be one safe path component, so the
+    result is always inside ``root`` (a name such as ``../x`` is an error)."""
+    path = Path(root)
+    for name in names:
+        problem = name_problem(name)
+        if problem:
+            raise UsageError(f"the name {name!r} cannot become a folder under {root}: "
+                             f"{problem}")
+        path = path / name
+    return path
+
+
+def make_folders(path: Path) -> list[Path]:
+    """Create ``path`` and its missing parents; return those created, deepest first
+    (so that a failed start can remove exactly what it made)."""
+    missing = []
+    probe = Path(path)
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    path.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove the folders (deepest first) that are still empty."""
+    for f in folders:
+        with contextlib.suppress(OSError):
+            f.rmdir()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return True
+
+
+def clean_stale(folder: Path) -> list[Path]:
+    """Remove what killed processes of this machine left in ``folder``: hidden
+    ``.<name>.partial-<pid>`` folders and ``.<name>.tmp-<pid>`` files whose process
+    is gone. Return what was removed."""
+    removed = []
+    if not Path(folder).is_dir():
+        return removed
+    for entry in Path(folder).iterdir():
+        name = entry.name
+        if not name.startswith("."):
+            continue
+        for marker in (".partial-", ".tmp-"):
+            head, sep, pid = name.rpartition(marker)
+            if sep and head and pid.isdigit() and not pid_alive(int(pid)):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        entry.unlink()
+                removed.append(entry)
+    return removed
+
+
 @contextlib.contextmanager
 def run_folder(root: Path, scenario_name: str, run_id: str) -> Iterator[RunFolder]:
     """Yield a hidden temporary folder to fill; on success rename it to
     ``root/scenario_name/run_id`` (adding ``-2``, ``-3``... if taken), on failure
-    or interruption remove it."""
-    parent = Path(root) / scenario_name
-    parent.mkdir(parents=True, exist_ok=True)
+    or interruption remove it, and the folders it had to create.
+
+    What earlier killed runs left in ``root/scenario_name`` is removed first.
+    """
+    parent = child_folder(root, scenario_name)
+    created = make_folders(parent)
+    clean_stale(parent)
     tmp = parent / f".{run_id}.partial-{os.getpid()}"
-    tmp.mkdir()
     holder = RunFolder(tmp)
     try:
+        tmp.mkdir()
         yield holder
         final = parent / run_id
         n = 2
@@ -130,6 +205,7 @@ def run_folder(root: Path, scenario_name: str, run_id: str) -> Iterator[RunFolde
         holder.final = final
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        remove_empty(created)
         raise
 
 

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from ...core.errors import TaobaoSimError
+from ...core.lifeline import Interrupted, signals_as_interrupts
 from . import (
     analyze,
     calibrate,
@@ -22,7 +23,7 @@ from . import (
     sweep,
     validate,
 )
-from .common import PROG, Parser
+from .common import PROG, Parser, memory_limit, one_line
 
 #: Subcommands in the order ``--help`` lists them.
 COMMANDS = {m.__name__.rsplit(".", 1)[-1]: m for m in (
@@ -40,8 +41,9 @@ Examples:
   taobao-sim validate scenarios/my_variant.toml         check a file without running it
   taobao-sim keys                                       every scenario key with its unit
 
-Exit status: 0 done; 2 bad input (scenario file or flag), nothing written;
-130 interrupted, nothing written.
+Exit status: 0 done; 2 bad input (a file, a spec or a flag), nothing written;
+130 interrupted by Ctrl-C, 143 by SIGTERM, 129 by SIGHUP: nothing written but
+finished work a sweep or calibration keeps for --resume (the message says so).
 """
 
 
@@ -65,19 +67,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    try:
-        return COMMANDS[args.command].execute(args, argv)
-    except TaobaoSimError as exc:
-        sys.stderr.write(f"{PROG}: error: {exc}\n")
-        return exc.exit_status
-    except KeyboardInterrupt:
-        sys.stderr.write(f"{PROG}: interrupted; nothing was written\n")
-        return 130
+    """Run the command ``argv`` (default: the process's arguments); return the exit
+    status: 0 done, 2 bad input, 128 + the signal's number when interrupted."""
+    with signals_as_interrupts():
+        try:
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            if args.command is None:
+                parser.print_help()
+                return 2
+            with memory_limit(getattr(args, "memory_limit", None)):
+                return COMMANDS[args.command].execute(args, argv)
+        except TaobaoSimError as exc:
+            sys.stderr.write(f"{PROG}: error: {one_line(str(exc))}\n")
+            return exc.exit_status
+        except KeyboardInterrupt as exc:
+            interruption = exc if isinstance(exc, Interrupted) else Interrupted()
+            what = "interrupted" if interruption.signal_name == "SIGINT" else \
+                f"stopped by {interruption.signal_name}"
+            sys.stderr.write(f"{PROG}: {what}; "
+                             f"{interruption.kept or 'nothing was written'}\n")
+            return interruption.exit_status
 
 
 __all__ = ["build_parser", "main"]

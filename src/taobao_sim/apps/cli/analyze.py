@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from .common import shown
+from .common import folder, shown
 
 
 def add(sub) -> None:
@@ -13,7 +12,7 @@ def add(sub) -> None:
                        description="Sobol indices (S1, ST with 95% intervals) or Morris "
                                    "screening (SALib), tipping-point heatmaps for 2-D grids "
                                    "and envelopes of the S-curve; writes SWEEP_DIR/analysis/.")
-    p.add_argument("folder", metavar="SWEEP_DIR", type=Path, help="a finished sweep folder")
+    p.add_argument("folder", metavar="SWEEP_DIR", type=folder, help="a finished sweep folder")
     p.add_argument("--outputs", nargs="+", metavar="NAME",
                    help="outputs to analyse (default: participation_end poverty_exit_year)")
 

@@ -6,11 +6,13 @@ import argparse
 from pathlib import Path
 
 from .common import (
+    THREADS,
+    WORKERS,
     Progress,
     check_threads,
     command_line,
-    nonneg_int,
-    pos_int,
+    folder,
+    memory_flag,
     print_table,
     shown,
 )
@@ -34,24 +36,28 @@ def add(sub) -> None:
                "recovery test and the leave-one-target-out checks of a finished ABC-SMC "
                "calibration (and resumes them if interrupted).")
     p.add_argument("spec", metavar="SPEC", help="calibration spec (.toml)")
-    p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+    p.add_argument("--out", type=folder, default=Path("results"), metavar="DIR",
                    help="folder under which calibration/<name>/<run-id>/ is written "
                         "(default: results)")
     add_executor_flags(p)
-    p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted calibration of this spec")
-    p.add_argument("--checks", type=Path, metavar="FOLDER",
+    memory_flag(p)
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true",
+                       help="continue an interrupted calibration of this spec")
+    again.add_argument("--restart", action="store_true",
+                       help="discard an interrupted calibration of this spec and start again")
+    p.add_argument("--checks", type=folder, metavar="FOLDER",
                    help="run the recovery and leave-one-target-out checks of the finished "
                         "calibration in FOLDER (method abc-smc), writing FOLDER/checks/")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--docs", type=Path, metavar="DIR",
+    p.add_argument("--docs", type=folder, metavar="DIR",
                    help="also copy the report to DIR/CALIBRATION.md and its figures to "
                         "DIR/figures/")
 
 
 def add_executor_flags(p) -> None:
     """--workers, --cluster, --scheduler and --threads, the same for sweeps and calibration."""
-    p.add_argument("--workers", type=nonneg_int, metavar="N",
+    p.add_argument("--workers", type=WORKERS, metavar="N",
                    help="worker processes (default 0: run in this process, with --threads "
                         "numba threads)")
     where = p.add_mutually_exclusive_group()
@@ -59,7 +65,7 @@ def add_executor_flags(p) -> None:
                        help="start a Dask LocalCluster with --workers workers (default 2)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="use the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786)")
-    p.add_argument("--threads", type=pos_int, metavar="N",
+    p.add_argument("--threads", type=THREADS, metavar="N",
                    help="numba threads when running in this process (default: all cores)")
 
 
@@ -76,26 +82,23 @@ def executor_from(args: argparse.Namespace):
 
 
 def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
-    from ...experiments.calibrate import calibrate, load_spec, publish_report
+    from ...experiments.calibrate import calibrate, check_can_start, load_spec, publish_report
+    from ...experiments.executors import running
     from ...output import rundir
 
     root = rundir.check_output_root(args.out)
     spec = load_spec(args.spec)
     if args.checks is not None:
         return _checks(args, spec)
-    executor = executor_from(args)
-    try:
-        with Progress(args.quiet, transient=False) as tick:
-            if spec.method == "abc-smc":
-                from ...experiments.bayes import calibrate_abc
-
-                result = calibrate_abc(spec, root=root, executor=executor, resume=args.resume,
-                                       progress=tick, command=command_line(argv))
-            else:
-                result = calibrate(spec, root=root, executor=executor, resume=args.resume,
-                                   progress=tick, command=command_line(argv))
-    finally:
-        executor.close()
+    check_can_start(spec, root, args.resume, args.restart)  # before any worker starts
+    if spec.method == "abc-smc":
+        from ...experiments.bayes import calibrate_abc as method
+    else:
+        method = calibrate
+    with running(executor_from(args)) as executor, \
+            Progress(args.quiet, transient=False) as tick:
+        result = method(spec, root=root, executor=executor, resume=args.resume,
+                        restart=args.restart, progress=tick, command=command_line(argv))
     print_table(f"{spec.name} calibrated", result.rows, spec.final_replicates,
                 result.wall_seconds, what="calibration")
     for row in result.ranges:
@@ -113,6 +116,7 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
 def _checks(args: argparse.Namespace, spec) -> int:
     from ...core.errors import UsageError
     from ...experiments.abc_checks import run_checks
+    from ...experiments.executors import running
 
     if spec.method != "abc-smc":
         raise UsageError(f"--checks: {args.spec} has method = {spec.method!r}; the checks "
@@ -120,12 +124,9 @@ def _checks(args: argparse.Namespace, spec) -> int:
     if not (args.checks / "posterior.parquet").is_file():
         raise UsageError(f"--checks {args.checks}: no posterior.parquet there; expected the "
                          "folder of a finished ABC-SMC calibration")
-    executor = executor_from(args)
-    try:
-        with Progress(args.quiet, transient=False) as tick:
-            result = run_checks(spec, args.checks, executor, tick)
-    finally:
-        executor.close()
+    with running(executor_from(args)) as executor, \
+            Progress(args.quiet, transient=False) as tick:
+        result = run_checks(spec, args.checks, executor, tick)
     rec = result["recovery"]
     print(f"recovery: coverage of the 90% intervals {rec['coverage']:.2f} over "
           f"{rec['truths']} synthetic truths")

@@ -4,8 +4,10 @@ the target table, and how paths are shown."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -22,23 +24,96 @@ class Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def nonneg_int(text: str) -> int:
-    """A whole number >= 0 (argparse type)."""
+def whole(lo: int, hi: int, grouped: bool = True) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``lo`` to ``hi`` (messages write
+    thousands separators if ``grouped``)."""
+    f = "{:,}" if grouped else "{}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"is {f.format(value)}; expected {f.format(lo)} "
+                                             f"to {f.format(hi)}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def _param_range(key: str) -> Callable[[str], int]:
+    from ...core.params import TOP_LEVEL
+
+    p = next(p for p in TOP_LEVEL if p.key == key)
+    return whole(int(p.lo), int(p.hi))
+
+
+#: The flags that stand for a scenario's keys accept exactly the file's range.
+REPLICATES = _param_range("replicates")
+SEED = _param_range("seed")
+THREADS = whole(1, 4096)
+WORKERS = whole(0, 4096)
+PORT = whole(1, 65535, grouped=False)
+
+
+def folder(text: str) -> Path:
+    """An argparse type: a folder to write under or read from (not empty, usable as
+    a path; what is there is checked by the command)."""
+    from ...io.files import path_text_problem
+
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; expected a folder")
+    problem = path_text_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return Path(text)
+
+
+def memory_flag(p: argparse.ArgumentParser) -> None:
+    """--memory-limit, for the commands that run the model."""
+    p.add_argument("--memory-limit", type=gib, metavar="GIB",
+                   help="refuse runs estimated to need more memory than this "
+                        "(default: 80%% of the memory available when the run starts)")
+
+
+def gib(text: str) -> float:
+    """An argparse type: a positive number of GiB."""
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a number of GiB, got {text!r}") from None
+    if not 0 < value < 2**40:
+        raise argparse.ArgumentTypeError(f"is {text}; expected a positive number of GiB")
     return value
 
 
-def pos_int(text: str) -> int:
-    """A whole number >= 1 (argparse type)."""
-    value = nonneg_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
+@contextlib.contextmanager
+def memory_limit(value: float | None) -> Iterator[None]:
+    """Within the block, the memory limit is ``value`` GiB (None: the default). Set
+    in the environment, so that worker processes started within inherit it."""
+    from ...core.resources import LIMIT_ENV
+
+    if value is None:
+        yield
+        return
+    old = os.environ.get(LIMIT_ENV)
+    os.environ[LIMIT_ENV] = repr(value)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(LIMIT_ENV, None)
+        else:
+            os.environ[LIMIT_ENV] = old
+
+
+def one_line(text: str, most: int = 400) -> str:
+    """A message on one line: line breaks and NUL bytes shown escaped, very long
+    paths shortened in the middle."""
+    text = text.replace("\x00", "\\0").replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= most else text[:most // 2] + " ... " + text[-most // 2:]
 
 
 def command_line(argv: list[str] | None) -> list[str]:

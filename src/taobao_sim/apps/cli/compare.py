@@ -6,7 +6,16 @@ import argparse
 from pathlib import Path
 
 from ...output.format import number, year
-from .common import check_threads, command_line, nonneg_int, pos_int, shown
+from .common import (
+    REPLICATES,
+    SEED,
+    THREADS,
+    check_threads,
+    command_line,
+    folder,
+    memory_flag,
+    shown,
+)
 
 
 def add(sub) -> None:
@@ -17,17 +26,18 @@ def add(sub) -> None:
                     "(Gini, poorest 20%), returns, public spending and its cost per person "
                     "lifted out of poverty. Writes results/compare/<names>/<run-id>/.")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files")
-    p.add_argument("--replicates", type=pos_int, metavar="N",
+    p.add_argument("--replicates", type=REPLICATES, metavar="N",
                    help="replicates per scenario (default: the first scenario's)")
-    p.add_argument("--seed", type=nonneg_int, metavar="N",
+    p.add_argument("--seed", type=SEED, metavar="N",
                    help="root seed (default: the first scenario's)")
-    p.add_argument("--threads", type=pos_int, metavar="N", help="engine threads")
+    p.add_argument("--threads", type=THREADS, metavar="N", help="engine threads")
     p.add_argument("--posterior", metavar="FILE",
                    help="draw each replicate's parameter set from this posterior.parquet (or "
                         "calibration folder), the same draw for every scenario: effects then "
                         "carry parameter and stochastic uncertainty (credible intervals)")
-    p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+    p.add_argument("--out", type=folder, default=Path("results"), metavar="DIR",
                    help="folder under which compare/... is written (default: results)")
+    memory_flag(p)
 
 
 def execute(args: argparse.Namespace, argv: list[str] | None) -> int:

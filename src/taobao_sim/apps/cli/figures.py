@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import pos_int, shown
+from .common import REPLICATES, folder, shown
 
 
 def add(sub) -> None:
     p = sub.add_parser("figures", help="regenerate the README's headline figures",
                        description="Run the shipped scenarios and write the figures the README "
                                    "shows (Dinglou, Daiji, policies) into DIR.")
-    p.add_argument("folder", metavar="DIR", type=Path, nargs="?",
+    p.add_argument("folder", metavar="DIR", type=folder, nargs="?",
                    default=Path("results/figures"), help="default: results/figures")
-    p.add_argument("--replicates", type=pos_int, default=20, metavar="N",
+    p.add_argument("--replicates", type=REPLICATES, default=20, metavar="N",
                    help="replicates per scenario (default: 20)")
 
 

@@ -6,7 +6,18 @@ import argparse
 import time
 from pathlib import Path
 
-from .common import Progress, check_threads, command_line, nonneg_int, pos_int, print_table, shown
+from .common import (
+    REPLICATES,
+    SEED,
+    THREADS,
+    Progress,
+    check_threads,
+    command_line,
+    folder,
+    memory_flag,
+    print_table,
+    shown,
+)
 
 
 def add(sub) -> None:
@@ -21,13 +32,13 @@ def add(sub) -> None:
                "spawn key = replicate number), so results depend only on the scenario and "
                "the seed, not on the number of threads.")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file (.toml)")
-    p.add_argument("--seed", type=nonneg_int, metavar="N",
+    p.add_argument("--seed", type=SEED, metavar="N",
                    help="root seed (default: the scenario's 'seed')")
-    p.add_argument("--replicates", type=pos_int, metavar="N",
+    p.add_argument("--replicates", type=REPLICATES, metavar="N",
                    help="number of replicates (default: the scenario's 'replicates')")
-    p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+    p.add_argument("--out", type=folder, default=Path("results"), metavar="DIR",
                    help="folder under which <scenario>/<run-id>/ is written (default: results)")
-    p.add_argument("--threads", type=pos_int, metavar="N",
+    p.add_argument("--threads", type=THREADS, metavar="N",
                    help="threads for the engine (default: all cores)")
     p.add_argument("--engine", choices=["numba", "mesa"], default="numba",
                    help="numba: the fast engine (default); mesa: households as Mesa agents, "
@@ -40,6 +51,7 @@ def add(sub) -> None:
                    help="do not write the household panel (large worlds)")
     p.add_argument("--no-figures", action="store_true", help="do not draw figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    memory_flag(p)
 
 
 def execute(args: argparse.Namespace, argv: list[str] | None) -> int:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from .calibrate import add_executor_flags, executor_from
-from .common import Progress, command_line, shown
+from .common import Progress, command_line, folder, memory_flag, shown
 
 
 def add(sub) -> None:
@@ -24,7 +24,8 @@ def add(sub) -> None:
                "number of workers.")
     p.add_argument("spec", metavar="SPEC", help="sweep spec (.toml)")
     add_executor_flags(p)
-    p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+    memory_flag(p)
+    p.add_argument("--out", type=folder, default=Path("results"), metavar="DIR",
                    help="folder under which sweeps/<name>/<digest>/ is written "
                         "(default: results)")
     p.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
@@ -32,6 +33,7 @@ def add(sub) -> None:
 
 
 def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
+    from ...experiments.executors import running
     from ...experiments.sweep import check_can_start, load_sweep, run_sweep
     from ...output import rundir
 
@@ -39,14 +41,10 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     spec = load_sweep(args.spec)
     n_runs = len(spec.points()) * spec.replicates
     check_can_start(spec, root, args.resume)  # before any worker starts
-    executor = executor_from(args)
-    try:
-        with Progress(args.quiet, "runs") as tick:
-            t0 = time.perf_counter()
-            folder = run_sweep(spec, root, executor=executor, resume=args.resume,
-                               progress=tick, command=command_line(argv))
-    finally:
-        executor.close()
+    with running(executor_from(args)) as executor, Progress(args.quiet, "runs") as tick:
+        t0 = time.perf_counter()
+        folder = run_sweep(spec, root, executor=executor, resume=args.resume,
+                           progress=tick, command=command_line(argv))
     seconds = time.perf_counter() - t0
     print(f"{spec.name}: {n_runs} runs ({spec.design.kind}, {spec.replicates} replicates per "
           f"point) on {executor.name} with {executor.workers} worker(s) in {seconds:.1f} s")
