@@ -67,9 +67,11 @@ def path_problem(path: str | Path) -> str | None:
 
 
 def file_problem(path: str | Path, what: str = "a file",
-                 max_bytes: int = MAX_TEXT_BYTES) -> str | None:
+                 max_bytes: int | None = None) -> str | None:
     """What stops ``path`` from being read as ``what`` (missing, a folder, a FIFO or
-    device, larger than ``max_bytes``, or unusable as a path), or None."""
+    device, larger than ``max_bytes`` (default: :data:`MAX_TEXT_BYTES`), or unusable
+    as a path), or None."""
+    max_bytes = MAX_TEXT_BYTES if max_bytes is None else max_bytes
     problem = path_problem(path)
     if problem:
         return problem

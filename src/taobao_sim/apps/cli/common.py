@@ -20,7 +20,7 @@ class Parser(argparse.ArgumentParser):
     """argparse with one-line errors and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.stderr.write(f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
         sys.exit(2)
 
 
@@ -110,9 +110,9 @@ def memory_limit(value: float | None) -> Iterator[None]:
 
 
 def one_line(text: str, most: int = 400) -> str:
-    """A message on one line: line breaks and NUL bytes shown escaped, very long
-    paths shortened in the middle."""
-    text = text.replace("\x00", "\\0").replace("\r", " ").replace("\n", " ")
+    """A message on one line: line breaks, NUL bytes and other control characters
+    shown escaped (``\\n``, ``\\x00``), very long messages shortened in the middle."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     return text if len(text) <= most else text[:most // 2] + " ... " + text[-most // 2:]
 
 
