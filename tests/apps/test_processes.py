@@ -67,11 +67,11 @@ def wait_for(condition, seconds: float = 60.0) -> bool:
     return False
 
 
-def start_sweep(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, Path]:
+def start_sweep(tmp_path: Path, *where: str) -> tuple[subprocess.Popen, Path]:
     spec = tmp_path / "signals.toml"
     spec.write_text(SPEC)
-    proc = subprocess.Popen([*COMMAND, "sweep", str(spec), "--workers", "2", "--out",
-                             str(tmp_path / "o"), "--quiet", *extra], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([*COMMAND, "sweep", str(spec), *(where or ("--workers", "2")),
+                             "--out", str(tmp_path / "o"), "--quiet"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     return proc, spec
 
@@ -103,8 +103,9 @@ def test_sigterm_stops_workers_keeps_finished_runs_and_resumes(tmp_path):
     assert len(parts(tmp_path)) == 20 > kept
 
 
-def test_sigkill_of_the_command_leaves_no_worker(tmp_path):
-    proc, _spec = start_sweep(tmp_path)
+@pytest.mark.parametrize("where", [("--workers", "2"), ("--cluster", "local")])
+def test_sigkill_of_the_command_leaves_no_worker(tmp_path, where):
+    proc, _spec = start_sweep(tmp_path, *where)
     try:
         assert wait_for(lambda: len(parts(tmp_path)) >= 1), proc.stderr.read()
         workers = children(proc.pid)

@@ -186,7 +186,9 @@ def load_spec(path: str | Path) -> CalibrationSpec:
     def positive(table: dict, key: str, default: Any, lo: float, hi: float, prefix: str):
         value = table.get(key, default)
         if not (math.isfinite(value) and lo <= value <= hi):
-            raise SpecError(where, prefix + key, f"is {value!r}; expected {lo:g} to {hi:g}")
+            shown = [f"{x:,}" if isinstance(x, int) else f"{x:g}" for x in (lo, hi)]
+            raise SpecError(where, prefix + key, f"is {value!r}; expected {shown[0]} to "
+                            f"{shown[1]}")
         return value
 
     start = opt.get("start", "random")

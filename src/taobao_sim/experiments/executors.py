@@ -152,9 +152,15 @@ class DaskCluster(InProcess):
                 raise UsageError(f"--scheduler {scheduler}: no Dask scheduler answered within "
                                  f"{timeout:g} s ({type(exc).__name__})") from None
         else:
+            # the scheduler always serves HTTP (health checks): on this machine only,
+            # on a free port, without Dask's dashboard
             self._cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1,
-                                         processes=True, dashboard_address=None)
+                                         processes=True, dashboard_address="127.0.0.1:0",
+                                         scheduler_kwargs={"dashboard": False})
             self.client = Client(self._cluster)
+            # our own workers end with this process, even if it is killed before any
+            # task reaches them (a scheduler's workers elsewhere are not ours to tie)
+            self.client.run(one_thread)
         self._workers = len(self.client.scheduler_info().get("workers", {})) or (workers or 0)
 
     @property
