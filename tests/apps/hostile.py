@@ -130,6 +130,27 @@ KEYS = [p.dotted for p in params.ALL_PARAMS if p.section not in ("villages",)
 VILLAGE_KEYS = [p.key for p in params.ALL_PARAMS if p.section == "villages"]
 
 
+BY_DOTTED = {p.dotted: p for p in params.ALL_PARAMS}
+
+
+def valid_value(dotted: str) -> st.SearchStrategy:
+    """Values a careful user would write for a scenario key: of its kind, inside its
+    range (so that generated files are valid often enough to run)."""
+    p = BY_DOTTED[dotted]
+    if p.kind == "bool":
+        return st.booleans()
+    if p.kind == "month":
+        return st.sampled_from(["2009-01", "2009-06", "2010-03"])
+    if p.kind == "str":
+        return st.sampled_from({"name": ["v1", "variant-2", "丁楼"],
+                                "targets": ["none"]}.get(p.key, [p.default]))
+    lo = p.lo if p.lo is not None else 0
+    hi = p.hi if p.hi is not None else lo + 10
+    if p.kind == "int":
+        return st.integers(int(lo), int(min(hi, lo + 5)))
+    return st.floats(float(lo), float(min(hi, lo + 1e6)), allow_nan=False)
+
+
 def with_key(doc: dict[str, Any], dotted: str, v: Any) -> dict[str, Any]:
     """A copy of ``doc`` with ``dotted`` (``"section.key"`` or a top-level key) set."""
     doc = json.loads(json.dumps(doc))  # a deep copy
@@ -154,9 +175,13 @@ def scenario_doc(draw, run_sized: bool = False) -> dict[str, Any]:
     sizing = ("synthetic.", "start", "end", "replicates", "output.households_every")
     keys = [k for k in KEYS if not (run_sized and k.startswith(sizing))]
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["key", "key", "key", "unknown", "village", "drop"]))
+        kind = draw(st.sampled_from(["key", "key", "valid", "valid", "unknown", "village",
+                                     "drop"]))
         if kind == "key":
             doc = with_key(doc, draw(st.sampled_from(keys)), draw(value))
+        elif kind == "valid":
+            key = draw(st.sampled_from(keys))
+            doc = with_key(doc, key, draw(valid_value(key)))
         elif kind == "unknown":
             doc = with_key(doc, draw(st.sampled_from(["bogus", "shops.bogus", "shop.imitation",
                                                       "Name", "villages_file"])), draw(value))
@@ -179,8 +204,22 @@ def sweep_doc(draw) -> dict[str, Any]:
     doc = json.loads(json.dumps(SWEEP))
     small = st.one_of(st.integers(-2, 3), st.sampled_from([10**9, 2**64]), any_text, any_float)
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["top", "design", "parameter", "record", "unknown"]))
-        if kind == "top":
+        kind = draw(st.sampled_from(["top", "design", "parameter", "record", "unknown",
+                                     "benign", "benign", "benign"]))
+        if kind == "benign":  # what a careful user changes
+            key, v = draw(st.sampled_from([
+                ("seed", draw(st.integers(0, 10**6))), ("replicates", draw(st.integers(1, 2))),
+                ("runs_per_task", draw(st.integers(1, 4))), ("name", "sweep-2"),
+                ("design", {"kind": "lhs", "samples": draw(st.integers(1, 3))}),
+                ("parameters", {"shops.imitation": {"bounds": [0.05, 0.5]}}),
+                ("parameters", {"shops.startup_cost_yuan": {"values": [1000.0, 5000.0]}}),
+                ("record", {"every": "month", "series": ["sellers", "poor"]}),
+                ("record", {"every": "dates", "dates": ["2009-12"], "village": "B"})]))
+            doc[key] = v
+            if key == "parameters" and "bounds" in str(v) and doc["design"].get("kind") == \
+                    "grid":
+                doc["design"] = {"kind": "lhs", "samples": 2}
+        elif kind == "top":
             key = draw(st.sampled_from(["name", "seed", "replicates", "runs_per_task",
                                         "scenario", "description"]))
             doc[key] = draw(small if key in ("replicates", "runs_per_task") else value)
@@ -221,8 +260,19 @@ def calibration_doc(draw) -> dict[str, Any]:
               "parameters": [*KEYS[:40], "bogus"],
               "fixed": KEYS[:20]}
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["top", "table", "method"]))
-        if kind == "top":
+        kind = draw(st.sampled_from(["top", "table", "method", "benign", "benign"]))
+        if kind == "benign":  # what a careful user changes
+            key, v = draw(st.sampled_from([
+                ("seed", draw(st.integers(0, 10**6))), ("replicates", draw(st.integers(1, 3))),
+                ("name", "cal-2"), ("description", "a variant"),
+                ("targets", {"D4": 1.0, "D6": draw(st.floats(0.1, 2.0))}),
+                ("parameters", {"shops.imitation": [0.05, 0.8],
+                                "migration.return_rate": {"bounds": [0.005, 0.1],
+                                                          "log": True}}),
+                ("uncertainty", {"samples": draw(st.integers(1, 4)), "box": 0.2,
+                                 "final_replicates": 2})]))
+            doc[key] = v
+        elif kind == "top":
             doc[draw(st.sampled_from(["name", "seed", "replicates", "township", "city",
                                       "township_replicates", "bogus"]))] = draw(value)
         elif kind == "method":

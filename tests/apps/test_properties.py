@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numba
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from .hostile import (
@@ -50,6 +50,7 @@ def in_scratch(files: dict[str, str], argv: list[str]):
             (folder / name).write_text(text, encoding="utf-8")
         outcome = run_contract(argv, folder)
         numba.set_num_threads(threads)  # --threads must not leak into other tests
+        event(f"exit {outcome.code}")  # --hypothesis-show-statistics: how many ran
         assert_contract(outcome)
         return outcome
 
