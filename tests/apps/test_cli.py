@@ -185,11 +185,13 @@ def test_validate_and_keys(capsys):
 
 
 def test_help_is_complete(capsys):
-    for args in (["--help"], ["run", "--help"], ["validate", "--help"], ["keys", "--help"]):
+    for args in (["--help"], *([c, "--help"] for c in cli.COMMANDS)):
         with pytest.raises(SystemExit) as info:
             cli.main(args)
         assert info.value.code == 0
-        assert "usage: taobao-sim" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "usage: taobao-sim" in out
+        assert "%%" not in out and "%(" not in out  # argparse's escapes all resolved
     with pytest.raises(SystemExit):
         cli.main(["run", "--help"])
     text = capsys.readouterr().out
