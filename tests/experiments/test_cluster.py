@@ -10,12 +10,18 @@ finish on the surviving worker, lose and duplicate nothing, and give results
 bit-identical to the same spec run in-process: every task's seeds are fixed by
 the spec, so neither the executor nor a retried task may change a single bit.
 
-Slow (a minute or two): run with ``pytest -m slow``.
+Below them, what a cluster adds to one machine and these tests brought up:
+workers that share numba's cache, task keys that one generation (or another
+command on the same scheduler) uses again.
+
+Slow (about two minutes): run with ``pytest -m slow``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import operator
 import os
 import signal
 import subprocess
@@ -32,6 +38,9 @@ import pyarrow.parquet as pq
 import pytest
 from distributed import Client
 
+from taobao_sim.experiments.abc_smc import executor_map
+from taobao_sim.experiments.executors import DaskCluster
+
 from ..conftest import SCENARIOS
 
 pytestmark = pytest.mark.slow
@@ -40,12 +49,12 @@ BIN = Path(sys.executable).parent
 #: Longest wait for the cluster to come up (workers import numba, pyarrow, ...).
 START_TIMEOUT = 120.0
 #: Longest a taobao-sim command may take before the test gives up on it.
-RUN_TIMEOUT = 300.0
+RUN_TIMEOUT = 400.0
 
 
 def _command(name: str, module: str, *args: str) -> list[str]:
     """The console script beside this interpreter, or its module if the script is
-    missing (a venv without scripts): the same installation either way."""
+    missing: the same installation either way."""
     script = BIN / name
     if script.exists():
         return [str(script), *args]
@@ -60,25 +69,13 @@ def _taobao_sim(*args: str) -> list[str]:
     return _command("taobao-sim", "taobao_sim.apps.cli", *args)
 
 
-def _start(cmd: list[str], log: Path) -> subprocess.Popen:
+def _start(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start a process in a session (and process group) of its own, so that it and
     its children (a worker's nanny spawns the worker) can be killed together.
     Output goes to a file: a pipe nobody reads would fill and block the process."""
     with open(log, "wb") as out:
         return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-
-
-def _group_alive(pgid: int) -> bool:
-    """Whether any process of the group still runs (zombies are dead: their parent
-    may be an init that never reaps them)."""
-    for p in psutil.process_iter(["status"]):
-        try:
-            if p.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(p.pid) == pgid:
-                return True
-        except (ProcessLookupError, psutil.Error):
-            continue
-    return False
+                                stdin=subprocess.DEVNULL, start_new_session=True, env=env)
 
 
 def _kill_group(proc: subprocess.Popen, sig: signal.Signals = signal.SIGKILL) -> None:
@@ -95,6 +92,18 @@ def _stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
             proc.wait(timeout=grace)
     _kill_group(proc, signal.SIGKILL)  # also a child that outlived its leader
     proc.wait()
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any process of the group still runs (zombies are dead: their parent
+    may be an init that never reaps them)."""
+    for p in psutil.process_iter(["status"]):
+        try:
+            if p.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(p.pid) == pgid:
+                return True
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return False
 
 
 def _tail(log: Path, lines: int = 40) -> str:
@@ -143,11 +152,12 @@ class Cluster:
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     """``dask scheduler`` and two ``dask worker`` processes (one thread each) on
-    127.0.0.1; every process group is killed afterwards, whatever happened.
+    127.0.0.1, on free ports; every process group is killed afterwards, whatever
+    happened, and none may outlive the test.
 
-    The scheduler closes itself after 5 idle minutes and the workers after a
+    The scheduler closes itself after 10 idle minutes and the workers after a
     minute without a scheduler: a safety net should the test process itself be
-    killed before its finalizer runs.
+    killed before this finalizer runs.
     """
     logs = tmp_path / "cluster"
     logs.mkdir()
@@ -155,16 +165,20 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     procs: list[subprocess.Popen] = []
     client: Client | None = None
     try:
+        # --no-dashboard still serves /health on the dashboard address: a free port,
+        # not 8787, so that the test takes no well-known port
         scheduler = _start(_dask("scheduler", "--host", "127.0.0.1", "--port", "0",
-                                 "--no-dashboard", "--scheduler-file", str(info),
-                                 "--idle-timeout", "300s"), logs / "scheduler.log")
+                                 "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
+                                 "--scheduler-file", str(info), "--idle-timeout", "600s"),
+                           logs / "scheduler.log")
         procs.append(scheduler)
         workers = {}
         for name in ("w0", "w1"):
             workers[name] = _start(_dask("worker", "--scheduler-file", str(info),
                                          "--host", "127.0.0.1", "--name", name,
                                          "--nthreads", "1", "--nworkers", "1",
-                                         "--no-dashboard", "--death-timeout", "60",
+                                         "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
+                                         "--death-timeout", "60",
                                          "--local-directory", str(logs / name)),
                                    logs / f"{name}.log")
             procs.append(workers[name])
@@ -185,7 +199,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     finally:
         if client is not None:
             client.close()
-        for proc in reversed(procs):  # workers first: they would retry a lost scheduler
+        for proc in reversed(procs):  # workers first: they would wait for a lost scheduler
             _stop(proc)
     left = [p.pid for p in procs if _group_alive(p.pid)]
     assert not left, f"process groups outlived the test: {left}"
@@ -194,7 +208,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
 def _run_killing_a_worker(cmd: list[str], cluster: Cluster, log: Path,
                           ready: Callable[[], bool]) -> int:
     """Run a taobao-sim command against the cluster; once ``ready()`` and a worker
-    is busy with a task, SIGKILL that worker. Returns the command's exit code."""
+    is busy with a task, SIGKILL that worker. Returns the command's exit status."""
     proc = _start(cmd, log)
     try:
         deadline = time.monotonic() + RUN_TIMEOUT
@@ -212,10 +226,14 @@ def _run_killing_a_worker(cmd: list[str], cluster: Cluster, log: Path,
         _stop(proc)
 
 
-def _run_in_process(cmd: list[str], log: Path) -> None:
-    with open(log, "wb") as out:
-        code = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL, timeout=RUN_TIMEOUT).returncode
+def _run(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+    """Run a command to its end (in a process group of its own, stopped whatever
+    happens) and check that it succeeded."""
+    proc = _start(cmd, log, env)
+    try:
+        code = proc.wait(timeout=RUN_TIMEOUT)
+    finally:
+        _stop(proc)
     assert code == 0, f"{' '.join(cmd)} failed:\n{_tail(log)}"
 
 
@@ -270,12 +288,14 @@ kind = "grid"
 [record]
 every = "end"
 """
+SWEEP_RUNS = 20 * 2
 
 
 def test_sweep_survives_a_killed_worker(cluster: Cluster, tmp_path: Path) -> None:
     _write(tmp_path / "tiny.toml", TINY)
     spec = _write(tmp_path / "sweep.toml", SWEEP)
     out, ref = tmp_path / "out", tmp_path / "ref"
+    _run(_taobao_sim("sweep", str(spec), "--out", str(ref), "--quiet"), tmp_path / "ref.log")
 
     def some_tasks_done() -> bool:
         return len(list(out.glob("sweeps/cluster/*/parts/outputs-*.parquet"))) >= 3
@@ -287,15 +307,12 @@ def test_sweep_survives_a_killed_worker(cluster: Cluster, tmp_path: Path) -> Non
     assert code == 0, _tail(tmp_path / "sweep.log")
     assert cluster.survivors() == set(cluster.workers) - set(cluster.killed)
 
-    _run_in_process(_taobao_sim("sweep", str(spec), "--out", str(ref), "--quiet"),
-                    tmp_path / "ref.log")
     [folder] = out.glob("sweeps/cluster/*")
     [reference] = ref.glob("sweeps/cluster/*")
     assert folder.name == reference.name  # same spec, same digest
+    assert len(list((folder / "parts").glob("outputs-*.parquet"))) == SWEEP_RUNS
     outputs = pq.read_table(folder / "outputs.parquet")
-    n_runs = 20 * 2
-    assert sorted(outputs.column("run_id").to_pylist()) == list(range(n_runs))
-    assert len(list((folder / "parts").glob("outputs-*.parquet"))) == n_runs
+    assert sorted(outputs.column("run_id").to_pylist()) == list(range(SWEEP_RUNS))
     _assert_identical(outputs.sort_by("run_id"),
                       pq.read_table(reference / "outputs.parquet").sort_by("run_id"))
 
@@ -347,14 +364,19 @@ def test_abc_smc_calibration_survives_a_killed_worker(cluster: Cluster,
     _write(tmp_path / "big.toml", BIG_DINGLOU)
     spec = _write(tmp_path / "abc.toml", ABC)
     out, ref = tmp_path / "out", tmp_path / "ref"
+    # In-process first: it also fills numba's cache in one process, so that this
+    # test is about the lost worker, not about workers that compile side by side
+    # (test_a_process_uses_an_engine_cache_another_process_began is about that).
+    _run(_taobao_sim("calibrate", str(spec), "--out", str(ref), "--quiet"),
+         tmp_path / "ref.log")
 
-    # The kill should land after the prior's generation (one task per particle), in
-    # a generation whose task keys were already used by the previous one.
+    # The kill lands after the prior's generation (one task per particle, the only
+    # tasks the cluster runs here), in a generation that perturbs its particles.
     cluster.client.get_task_stream()  # installs the scheduler's task-stream plugin
 
     def prior_generation_done() -> bool:
         stream = cluster.client.get_task_stream()
-        return sum(str(t["key"]).startswith("taobao-sim-abc-") for t in stream) > POPULATION
+        return sum(str(t["key"]).startswith("taobao-sim-") for t in stream) > POPULATION
 
     code = _run_killing_a_worker(
         _taobao_sim("calibrate", str(spec), "--scheduler", cluster.address, "--out",
@@ -363,10 +385,43 @@ def test_abc_smc_calibration_survives_a_killed_worker(cluster: Cluster,
     assert code == 0, _tail(tmp_path / "abc.log")
     assert cluster.survivors() == set(cluster.workers) - set(cluster.killed)
 
-    _run_in_process(_taobao_sim("calibrate", str(spec), "--out", str(ref), "--quiet"),
-                    tmp_path / "ref.log")
-    [posterior] = out.glob("calibration/cluster-abc/*/posterior.parquet")
-    [expected] = ref.glob("calibration/cluster-abc/*/posterior.parquet")
-    got = pq.read_table(posterior)
-    assert got.num_rows == POPULATION
-    _assert_identical(got, pq.read_table(expected))
+    [folder] = [p.parent for p in out.glob("calibration/cluster-abc/*/posterior.parquet")]
+    [reference] = [p.parent for p in ref.glob("calibration/cluster-abc/*/posterior.parquet")]
+    posterior = pq.read_table(folder / "posterior.parquet")
+    assert posterior.num_rows == POPULATION
+    _assert_identical(posterior, pq.read_table(reference / "posterior.parquet"))
+    # the same epsilons and the same number of simulations in every generation
+    _assert_identical(pq.read_table(folder / "generations.parquet"),
+                      pq.read_table(reference / "generations.parquet"))
+
+
+# -- task keys ---------------------------------------------------------------------
+
+def _adder(base: int) -> functools.partial:
+    """A task function that travels by reference (workers cannot import tests)."""
+    return functools.partial(operator.add, base)
+
+
+def test_one_generation_after_another(cluster: Cluster) -> None:
+    """ABC-SMC maps each generation's tasks right after the previous generation's,
+    under the same name: each generation must get its own tasks' results (not the
+    previous generation's, nor a cancellation meant for them)."""
+    with contextlib.closing(DaskCluster(scheduler=cluster.address)) as executor:
+        map_ = executor_map(executor)
+        for generation in range(4):
+            assert map_(_adder(100 * generation), list(range(8))) == \
+                [100 * generation + i for i in range(8)]
+
+
+def test_two_commands_share_a_scheduler(cluster: Cluster) -> None:
+    """Two calibrations (say, two users) on one scheduler, each in a generation at
+    the same time: each gets its own results."""
+    with contextlib.closing(DaskCluster(scheduler=cluster.address)) as first, \
+            contextlib.closing(DaskCluster(scheduler=cluster.address)) as second:
+        # as abc_smc.executor_map maps: fn(task) for each task, under the name "abc"
+        running = first.map(operator.call, _adder(1000), {i: i for i in range(4)}, name="abc")
+        with contextlib.closing(running):
+            next(running)  # the first generation's tasks are submitted and held
+            got = dict(second.map(operator.call, _adder(2000), {i: i for i in range(4)},
+                                  name="abc"))
+    assert got == {i: 2000 + i for i in range(4)}

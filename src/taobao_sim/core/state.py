@@ -115,7 +115,9 @@ def _generated_source() -> str:
 def _compile_conversions():
     # Compiled under this file's name so that numba can cache them like any
     # function written here (the cache folder is keyed by this file's hash).
-    namespace = {"HouseholdState": HouseholdState, "np": np}
+    # __name__ goes into numba's cache index: without it, only the process that
+    # wrote the cache entry could load it again
+    namespace = {"__name__": __name__, "HouseholdState": HouseholdState, "np": np}
     exec(compile(_generated_source(), __file__, "exec"), namespace)
     load = nb.njit(cache=True)(namespace["load_household"])
     store = nb.njit(cache=True)(namespace["store_household"])

@@ -228,6 +228,13 @@ def check_batch_fits(scenario: Scenario, universes: int, panel: bool,
                          + (" (or no household panel)" if panel else ""))
 
 
+def warm_up(scenario: Scenario) -> None:
+    """Compile the engine (or load it from numba's cache) in this process, so that
+    worker processes started next find it cached instead of all compiling at once."""
+    one_month = scenario.replace(end=scenario["start"], targets="none")
+    simulate_universes([one_month], [1], panel=False)
+
+
 def simulate_universes(
     scenarios: Sequence[Scenario],
     seeds: Sequence[int],

@@ -50,6 +50,7 @@ from pyabc.sampler import MappingSampler
 
 from ..core.scenario import Scenario
 from ..engines import simulate_universes
+from ..engines.fast import warm_up
 from ..output.targets import Runs, Target, counterfactual_of
 from .executors import Executor, InProcess
 from .parameters import Parameter
@@ -355,6 +356,7 @@ def run_abc(problem: AbcProblem, settings: AbcSettings, db: Path,
     executor = executor or InProcess()
     report = progress or (lambda *a: None)
     state = {"t": 0}
+    warm_up(problem.scenario)
 
     def tick(done: int, total: int) -> None:
         report(f"generation {state['t']}", done, total, "")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -171,14 +172,20 @@ class DaskCluster(InProcess):
         from distributed import as_completed
 
         scattered = self.client.scatter(shared, broadcast=True)
+        # a key of its own per call: a cancelled future of an earlier call (or another
+        # command's on the same scheduler) must never stand in for this one
+        call = uuid.uuid4().hex[:12]
         futures = {}
         for tid, task in tasks.items():
-            key = f"taobao-sim-{name}-{tid}"
+            key = f"taobao-sim-{name}-{call}-{tid}"
             futures[self.client.submit(_in_worker, fn, scattered, task, key=key, retries=3,
                                        pure=False)] = tid
         try:
             for fut in as_completed(list(futures)):
-                yield futures[fut], fut.result()
+                tid = futures.pop(fut)
+                result = fut.result()
+                fut.release()  # saved by the caller: the cluster need not keep or redo it
+                yield tid, result
         finally:
             for fut in futures:
                 fut.cancel()

@@ -38,7 +38,7 @@ from ..core.lifeline import interrupted
 from ..core.records import BY_NAME, DERIVED
 from ..core.rng import spawned_seed
 from ..core.scenario import Scenario, suggest
-from ..engines.fast import simulate_universes
+from ..engines.fast import simulate_universes, warm_up
 from ..io.files import file_problem, path_problem
 from ..io.spec_file import check_keys, read_spec, spec_name
 from ..output import locks, metrics, provenance, rundir
@@ -338,8 +338,7 @@ def _run_tasks(spec: SweepSpec, folder: Path, executor: Executor,
     tick("runs", finished, n_runs, "")
     t0 = time.perf_counter()
     if todo:
-        # compile (or load from numba's cache) once here, before workers start
-        simulate_universes([spec.scenario], [1], panel=False)
+        warm_up(spec.scenario)
         for tid, (outputs, series) in executor.map(run_task, spec, todo,
                                                    name=f"{spec.digest()[:12]}-task"):
             rundir.atomic_write(parts / f"outputs-{tid:06d}.parquet",
