@@ -33,6 +33,8 @@ _LAZY = {
     "simulate": "engines",
     "simulate_universes": "engines",
     "load_scenario": "io.scenario_file",
+    "load_run": "output.saved",
+    "SavedRun": "output.saved",
     "metrics": "output",
     "targets": "output",
     # the Mesa engine imports mesa (slow)
@@ -58,11 +60,13 @@ def __dir__() -> list[str]:
 __all__ = [
     "Household",
     "RunOutput",
+    "SavedRun",
     "Scenario",
     "ScenarioError",
     "TaobaoModel",
     "TaobaoSimError",
     "__version__",
+    "load_run",
     "load_scenario",
     "metrics",
     "simulate",

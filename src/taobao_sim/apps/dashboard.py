@@ -32,6 +32,7 @@ from ..core.scenario import Scenario
 from ..core.state import ACTIVE
 from ..engines.fast import FastRun
 from ..io.scenario_file import load_scenario
+from ..io.shipped import SHIPPED
 from ..output.targets import FIRST_SHOP_YEAR, POVERTY_EXIT_YEAR, TARGETS_BY_ID
 
 if os.environ.get(PARENT_ENV):  # the server started by `taobao-sim dashboard` ends with it
@@ -39,7 +40,7 @@ if os.environ.get(PARENT_ENV):  # the server started by `taobao-sim dashboard` e
 
 #: Scenario file shown when none is given (set by ``taobao-sim dashboard``).
 SCENARIO_ENV = "TAOBAO_SIM_DASHBOARD_SCENARIO"
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[3] / "scenarios" / "dinglou.toml"
+DEFAULT_SCENARIO = SHIPPED / "dinglou.toml"
 
 #: Slider key -> (label, dotted scenario key, min, max, step)
 SLIDERS = {

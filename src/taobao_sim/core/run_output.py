@@ -35,6 +35,11 @@ class RunOutput:
         threads: threads the engine used.
         wall_seconds: time spent simulating (building the world included).
         extra: engine facts for the manifest (e.g. bytes of state).
+        trace: the whole state of chosen households at the end of every month,
+            a structured array (universes, months, traced households) of
+            :data:`~taobao_sim.core.state.HOUSEHOLD_DTYPE`, or None.
+        trace_households: the traced households, as numbered in each universe
+            (0-based, the household panel's ``household``).
     """
 
     scenarios: list[Scenario]
@@ -51,6 +56,8 @@ class RunOutput:
     wall_seconds: float = 0.0
     extra: dict = field(default_factory=dict)
     panel_every: int = 1
+    trace: np.ndarray | None = None
+    trace_households: tuple[int, ...] = ()
 
     @classmethod
     def assemble(cls, scenarios: Sequence[Scenario], seeds: Sequence[int],
@@ -87,7 +94,9 @@ class RunOutput:
             metrics=self.metrics[universes],
             panel=self.panel[universes] if self.panel is not None else None,
             first_open=self.first_open[universes], engine=self.engine, threads=self.threads,
-            wall_seconds=self.wall_seconds, extra=self.extra, panel_every=self.panel_every)
+            wall_seconds=self.wall_seconds, extra=self.extra, panel_every=self.panel_every,
+            trace=self.trace[universes] if self.trace is not None else None,
+            trace_households=self.trace_households)
 
     @property
     def scenario(self) -> Scenario:

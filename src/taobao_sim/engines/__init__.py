@@ -28,6 +28,7 @@ def simulate(
     panel: bool | None = None,
     engine: str = "numba",
     per_replicate: Sequence[Scenario] | None = None,
+    trace: Sequence[int] | None = None,
 ) -> RunOutput:
     """Run an ensemble of a scenario.
 
@@ -44,6 +45,9 @@ def simulate(
         per_replicate: a scenario for each replicate, differing from ``scenario``
             in parameters only (a posterior ensemble:
             :meth:`taobao_sim.experiments.posterior.Posterior.ensemble`).
+        trace: households (numbered from 0, as in the household panel) whose whole
+            state is recorded every month (fast engine; on the Mesa engine every
+            agent's state is at hand in the model itself).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -55,11 +59,14 @@ def simulate(
     if engine == "mesa":
         from .mesa.model import simulate_mesa
 
+        if trace:
+            raise ValueError("a household trace is recorded by the fast engine (numba); "
+                             "the Mesa engine's agents hold their state themselves")
         check_batch_fits(scenario, n, bool(scenario["output.households_panel"]) if panel is None
                          else panel, resources.MESA_BYTES_PER_HOUSEHOLD)
         return simulate_mesa(scenario, n, root, progress, panel, scenarios)
     return simulate_universes(scenarios, replicate_seeds(root, n), list(range(n)), threads,
-                              progress, panel)
+                              progress, panel, trace)
 
 
 __all__ = ["ENGINES", "RunOutput", "simulate", "simulate_universes"]

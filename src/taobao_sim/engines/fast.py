@@ -201,6 +201,13 @@ class FastRun:
                    self.t, t1, self.metrics, self.panel, self.panel_every, self.first_open)
         self.t = t1
 
+    def trace_rows(self, households: Sequence[int]) -> np.ndarray:
+        """Rows of ``world.households`` of the given households (numbered from 0 in
+        each universe), universe-major."""
+        w = self.world
+        first = w.village_start[w.universe_village_start[:-1]]  # each universe's first
+        return (np.asarray(first)[:, None] + np.asarray(households)[None, :]).ravel()
+
     def by_universe(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         """(metrics, panel or None, first_open), each with the universe as first axis."""
         w = self.world
@@ -242,11 +249,17 @@ def simulate_universes(
     threads: int | None = None,
     progress: ProgressFn | None = None,
     panel: bool | None = None,
+    trace: Sequence[int] | None = None,
 ) -> RunOutput:
     """Run one universe per (scenario, seed) pair in a single batch on the fast engine.
 
     The scenarios may differ in parameters (a sweep) but must share the villages
     and the dates. Each universe gives the same numbers alone or in any batch.
+
+    Args:
+        trace: households (numbered from 0 in each universe) whose whole state is
+            recorded at the end of every month (``RunOutput.trace``); the run then
+            advances a month at a time, with the same numbers.
     """
     t_start = time.perf_counter()
     scenarios = list(scenarios)
@@ -257,16 +270,42 @@ def simulate_universes(
     if panel is None:
         panel = bool(first["output.households_panel"])
     check_batch_fits(first, len(scenarios), panel)
+    trace = check_trace(first, trace)
     if threads is not None:
         numba.set_num_threads(threads)
     run = FastRun.for_scenarios(scenarios, seeds, panel)
+    rows = run.trace_rows(trace) if trace else None
+    traced = []
     while not run.done:
-        run.advance(CHUNK_MONTHS)
-        if progress is not None:
+        # a trace reads the state after every month; otherwise a year at a time
+        run.advance(1 if trace else CHUNK_MONTHS)
+        if rows is not None:
+            traced.append(run.world.households[rows].reshape(len(scenarios), len(trace)))
+        if progress is not None and (not trace or run.t % CHUNK_MONTHS == 0 or run.done):
             progress(run.t, run.months)
     metrics, panel_arr, first_open = run.by_universe()
-    return RunOutput.assemble(
+    out = RunOutput.assemble(
         scenarios, seeds, replicate_ids, metrics, panel_arr, first_open, engine="numba",
         threads=numba.get_num_threads(), wall_seconds=time.perf_counter() - t_start,
         extra={"state_bytes": run.world.state_bytes(), "households": run.world.n_households},
     )
+    if trace:
+        out.trace = np.stack(traced, axis=1)
+        out.trace_households = tuple(trace)
+    return out
+
+
+def check_trace(scenario: Scenario, households: Sequence[int] | None) -> tuple[int, ...]:
+    """The households to trace (numbered from 0 in each universe), checked.
+
+    Raises:
+        ValueError: for a number outside the world or a repeated one.
+    """
+    ids = tuple(int(h) for h in households or ())
+    n = scenario.households
+    bad = [h for h in ids if not 0 <= h < n]
+    if bad:
+        raise ValueError(f"household {bad[0]} is not in the world; expected 0 to {n - 1}")
+    if len(set(ids)) != len(ids):
+        raise ValueError("a household is named twice")
+    return ids

@@ -3,11 +3,15 @@
 For each scenario and replicate: the poverty-exit year, the share of households
 in the trade at the end, the income distribution in the last year (Gini of
 income per head across households, and the mean income per head of the poorest
-fifth), people returning home, public spending, people lifted out of poverty
-(members of households registered poor at the start, before any policy, less
-those poor at the last assessment) and the public cost per person lifted.
-All scenarios use the same replicate seeds (common random numbers), so
-differences between them are not noise in the seeds.
+fifth), people returning home, public spending and people lifted out of
+poverty (members of households registered poor at the start, before any
+policy, less those poor at the last assessment). What a policy buys is an
+effect over the baseline, replicate by replicate (:meth:`Comparison.effects`):
+extra people lifted, extra spending, and the cost per extra person lifted.
+Dividing a scenario's whole spending by everyone it lifts would credit a
+policy with the people e-commerce lifts anyway. All scenarios use the same
+replicate seeds (common random numbers), so differences between them are not
+noise in the seeds.
 """
 
 from __future__ import annotations
@@ -38,7 +42,6 @@ MEASURES: dict[str, tuple[str, str]] = {
     "returns_total": ("people returning home", "people"),
     "public_cost": ("public spending", "million yuan"),
     "people_lifted": ("people lifted out of poverty", "people"),
-    "cost_per_person_lifted": ("public cost per person lifted", "yuan"),
 }
 
 
@@ -69,7 +72,6 @@ def measures(out: RunOutput) -> dict[str, np.ndarray]:
             ginis[u] = gini(income[u])
             k = max(1, income.shape[1] // 5)
             bottom[u] = float(np.sort(income[u])[:k].mean())
-    per_person = np.where(lifted > 0, cost / np.where(lifted > 0, lifted, 1), np.nan)
     return {
         "poverty_exit_year": scalars["poverty_exit_year"],
         "engaged_end": scalars["participation_end"],
@@ -78,7 +80,6 @@ def measures(out: RunOutput) -> dict[str, np.ndarray]:
         "returns_total": scalars["returns_total"],
         "public_cost": cost / 1e6,
         "people_lifted": lifted.astype(float),
-        "cost_per_person_lifted": per_person,
     }
 
 
@@ -131,27 +132,47 @@ class Comparison:
                              "extra_public_cost": extra_cost, "cost_per_extra_person": per}
             row: dict[str, Any] = {"scenario": name, "baseline": self.names[0]}
             for key, x in per_replicate.items():
-                f = x[np.isfinite(x)]
-                row[key] = float(np.median(f)) if f.size else None
-                row[key + "_p5"] = float(np.percentile(f, 5)) if f.size else None
-                row[key + "_p95"] = float(np.percentile(f, 95)) if f.size else None
-                row[key + "_n"] = int(f.size)
+                row.update(summary(key, x))
             rows.append(row)
         return rows
 
     def table(self) -> list[dict[str, Any]]:
+        """Each measure per scenario: median and 5-95% over the replicates, and in
+        how many replicates it is defined (``_n``).
+
+        A replicate that never exits poverty within the run is not dropped (the
+        mean over the few that exit would show an exit year most replicates never
+        reach): it counts as exiting after the run, and a statistic that falls on
+        such replicates is None ("after the run").
+        """
         rows = []
         for name in self.names:
             row: dict[str, Any] = {"scenario": name}
             for key in MEASURES:
-                v = self.values[name][key]
-                f = v[np.isfinite(v)]
-                row[key] = float(f.mean()) if f.size else None
-                row[key + "_p5"] = float(np.percentile(f, 5)) if f.size else None
-                row[key + "_p95"] = float(np.percentile(f, 95)) if f.size else None
-                row[key + "_n"] = int(f.size)
+                row.update(summary(key, self.values[name][key]))
             rows.append(row)
         return rows
+
+    @property
+    def last_year(self) -> int:
+        """The last calendar year of the runs."""
+        return int(self.outputs[self.names[0]].scenario.end // 12)
+
+
+def summary(key: str, values: np.ndarray) -> dict[str, Any]:
+    """Median, 5% and 95% quantiles and count of one measure's replicates, keyed
+    ``key``, ``key_p5``, ``key_p95``, ``key_n``. Missing exit years count as after
+    the run (quantiles falling there are None); other missing values are left out."""
+    v = np.asarray(values, dtype=float)
+    n = int(np.isfinite(v).sum())
+    x = np.where(np.isnan(v), np.inf, v) if key == "poverty_exit_year" else v[np.isfinite(v)]
+    if x.size == 0:
+        return {key: None, f"{key}_p5": None, f"{key}_p95": None, f"{key}_n": n}
+    # quantiles by the inverted CDF: an observed year, never one between two
+    q = np.quantile(x, [0.5, 0.05, 0.95], method="inverted_cdf") \
+        if key == "poverty_exit_year" else np.quantile(x, [0.5, 0.05, 0.95])
+    shown = [float(y) if np.isfinite(y) else None for y in q]
+    return {key: shown[0], f"{key}_p5": shown[1], f"{key}_p95": shown[2], f"{key}_n": n}
 
 
 def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int | None = None,

@@ -26,6 +26,7 @@ from ..core.scenario import (
     suggest,
 )
 from .files import file_problem, path_problem
+from .shipped import resolve
 from .toml_files import read_toml
 
 MAX_EXTENDS_DEPTH = 16
@@ -33,12 +34,13 @@ _TABLES = ("villages", "series", *SECTIONS)
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read, merge (``extends``) and validate a scenario file.
+    """Read, merge (``extends``) and validate a scenario file, given by its path or
+    by the name of a shipped scenario (``"dinglou"``, ``"policies/training"``).
 
     Raises:
         ScenarioError: naming the file, the key and what was expected.
     """
-    leaf = Path(path)
+    leaf = resolve(path)
     chain: list[tuple[Path, dict[str, Any], str]] = []
     _read_chain(leaf, chain, seen=[])
     merged: dict[str, Any] = {}

@@ -11,6 +11,7 @@ from ..core.errors import SpecError
 from ..core.names import name_from_stem, name_problem
 from ..core.scenario import Scenario, suggest
 from .scenario_file import load_scenario
+from .shipped import resolve
 from .toml_files import read_toml
 
 
@@ -59,6 +60,7 @@ def read_spec(path: str | Path, allowed: dict[str, type | tuple],
               required: tuple[str, ...]) -> tuple[dict[str, Any], str, str, Scenario]:
     """Read a spec that names a base scenario: its table, text, the file's name for
     errors, and the loaded scenario (``scenario`` key, relative to the spec)."""
+    path = resolve(path)
     raw, text = read_toml(path, SpecError)
     where = str(path)
     check_keys(where, raw, allowed)

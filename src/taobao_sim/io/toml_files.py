@@ -10,6 +10,7 @@ from typing import Any
 
 from ..core.errors import ScenarioError
 from .files import file_problem
+from .shipped import missing_hint
 
 
 def read_toml(path: str | Path, error: type[ScenarioError] = ScenarioError,
@@ -21,6 +22,8 @@ def read_toml(path: str | Path, error: type[ScenarioError] = ScenarioError,
     """
     where = str(path).replace("\x00", "\\0")
     problem = file_problem(path, what)
+    if problem == "file not found" and not Path(path).is_absolute():
+        problem += missing_hint(path)
     if problem:
         raise error(where, None, problem)
     path = Path(path)

@@ -275,6 +275,9 @@ def write_run(out: RunOutput, rows: list[TargetRow], root: Path, root_seed: int,
         panel = tables.households_table(out)
         if panel is not None:
             write_table(folder, "households", panel, csv)
+        trace = tables.trace_table(out)
+        if trace is not None:
+            write_table(folder, "trace", trace, csv)
         for name, table in (extra_tables or {}).items():
             write_table(folder, name, table, csv)
         atomic_write_json(folder / "summary.json", summary(out, rows))

@@ -4,6 +4,8 @@ columns of :mod:`taobao_sim.core.records`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 
@@ -50,6 +52,28 @@ def households_table(out: RunOutput) -> pa.Table | None:
     flat = out.panel.reshape(U * Y * N, -1)
     for k, c in enumerate(HOUSEHOLD_YEAR):
         cols[c.name] = flat[:, k].astype(c.dtype)
+    return pa.table(cols)
+
+
+def trace_table(out: RunOutput) -> pa.Table | None:
+    """Tidy table of the traced households: one row per replicate x month x
+    household, with every state variable (docs/ODD.md, state table) as it was at
+    the end of that month (None without a trace)."""
+    if out.trace is None:
+        return None
+    U, T, K = out.trace.shape
+    ids = np.asarray(out.trace_households, dtype=np.int32)
+    village_of = np.repeat(np.array(out.village_names), out.village_households)[ids]
+    cols: dict[str, Any] = {
+        "replicate": np.repeat(np.asarray(out.replicate_ids, dtype=np.int32), T * K),
+        "date": np.tile(np.repeat(np.array([dates.format_month(int(m)) for m in out.months]),
+                                  K), U),
+        "household": np.tile(ids, U * T),
+        "village": np.tile(village_of, U * T),
+    }
+    flat = out.trace.reshape(U * T * K)
+    for name in flat.dtype.names:
+        cols[name] = flat[name]
     return pa.table(cols)
 
 

@@ -8,6 +8,7 @@ on standard error and exit status 2, before anything is written.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ...core.errors import TaobaoSimError
@@ -20,6 +21,7 @@ from . import (
     figures,
     keys,
     run,
+    scenarios,
     sweep,
     validate,
 )
@@ -27,10 +29,11 @@ from .common import PROG, Parser, memory_limit, one_line
 
 #: Subcommands in the order ``--help`` lists them.
 COMMANDS = {m.__name__.rsplit(".", 1)[-1]: m for m in (
-    run, calibrate, sweep, analyze, compare, dashboard, figures, validate, keys)}
+    run, calibrate, sweep, analyze, compare, dashboard, figures, validate, keys, scenarios)}
 
 EPILOG = """\
 Examples:
+  taobao-sim run dinglou                                a shipped scenario by name
   taobao-sim run scenarios/dinglou.toml                 20 replicates, the scenario's seed
   taobao-sim run scenarios/daiji.toml --replicates 5 --seed 7 --threads 2
   taobao-sim calibrate scenarios/calibration/dinglou.toml
@@ -40,6 +43,7 @@ Examples:
   taobao-sim dashboard                                  interactive page on localhost
   taobao-sim validate scenarios/my_variant.toml         check a file without running it
   taobao-sim keys                                       every scenario key with its unit
+  taobao-sim scenarios                                  the shipped scenarios and specs
 
 Exit status: 0 done; 2 bad input (a file, a spec or a flag), nothing written;
 130 interrupted by Ctrl-C, 143 by SIGTERM, 129 by SIGHUP: nothing written but
@@ -78,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             with memory_limit(getattr(args, "memory_limit", None)):
                 return COMMANDS[args.command].execute(args, argv)
+        except BrokenPipeError:
+            # the reader went away (`taobao-sim keys | head`): not an error of ours;
+            # point stdout at nothing so that the interpreter's final flush is quiet
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 141  # 128 + SIGPIPE, as shells report it
         except TaobaoSimError as exc:
             sys.stderr.write(f"{PROG}: error: {one_line(str(exc))}\n")
             return exc.exit_status

@@ -20,6 +20,19 @@ from .common import (
 )
 
 
+def households_list(text: str) -> list[int]:
+    """An argparse type: household numbers separated by commas (``0,5,17``)."""
+    try:
+        ids = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected household numbers separated by commas "
+                                         f"(e.g. 0,5,17), got {text!r}") from None
+    if len(ids) > 10_000:
+        raise argparse.ArgumentTypeError(f"has {len(ids):,} households; expected at most "
+                                         "10,000")
+    return ids
+
+
 def add(sub) -> None:
     p = sub.add_parser(
         "run", help="run a scenario's ensemble and write a results folder",
@@ -47,6 +60,10 @@ def add(sub) -> None:
                    help="a posterior ensemble: each replicate draws its parameter set from "
                         "this posterior.parquet (or calibration folder), so the ensemble "
                         "carries parameter and stochastic uncertainty together")
+    p.add_argument("--trace", type=households_list, metavar="IDS",
+                   help="record the whole state of these households (numbered from 0, as in "
+                        "the household panel; e.g. 0,5,17) at the end of every month: "
+                        "trace.parquet")
     p.add_argument("--no-households", action="store_true",
                    help="do not write the household panel (large worlds)")
     p.add_argument("--no-figures", action="store_true", help="do not draw figures")
@@ -64,6 +81,17 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     check_threads(args.threads)
     root = rundir.check_output_root(args.out)
     scenario = load_scenario(args.scenario)
+    if args.trace:
+        from ...core.errors import UsageError
+        from ...engines.fast import check_trace
+
+        if args.engine != "numba":
+            raise UsageError("--trace: the trace is recorded by the fast engine; expected "
+                             "--engine numba")
+        try:
+            check_trace(scenario, args.trace)
+        except ValueError as exc:
+            raise UsageError(f"--trace: {exc}") from None
     if args.no_households:
         scenario = scenario.replace({"output.households_panel": False})
     seed = args.seed if args.seed is not None else scenario.seed
@@ -86,7 +114,7 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
         label = f"{scenario.name}: {n} replicates ({args.engine})"
         out = simulate(scenario, replicates=n, seed=seed, threads=args.threads,
                        progress=lambda done, total: tick(label, done, total),
-                       engine=args.engine, per_replicate=per_replicate)
+                       engine=args.engine, per_replicate=per_replicate, trace=args.trace)
         counterfactual = None
         if needs_counterfactual(scenario):  # D9 and H3 compare with the same replicates
             label = f"{scenario.name} without e-commerce: {n} replicates ({args.engine})"

@@ -18,12 +18,14 @@ def add(sub) -> None:
 
 def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     from ...core.errors import SpecError
+    from ...io.shipped import resolve
     from ...io.toml_files import read_toml
 
-    raw, _text = read_toml(args.file, SpecError)
+    path = str(resolve(args.file))
+    raw, _text = read_toml(path, SpecError)
     if isinstance(raw.get("scenario"), str):
-        return _sweep(args.file) if "design" in raw else _calibration(args.file)
-    return _scenario(args.file)
+        return _sweep(path) if "design" in raw else _calibration(path)
+    return _scenario(path)
 
 
 def _scenario(path: str) -> int:
