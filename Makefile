@@ -4,11 +4,12 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 REPLICATES ?= 20
 
-.PHONY: run test test-slow lint docs bench calibrate calibrate-checks calibrate-heze results golden mutation clean help
+.PHONY: run test notebooks test-slow lint docs bench calibrate calibrate-checks calibrate-heze results golden mutation clean help
 
 help:
 	@echo "make run    - set up .venv and run the Dinglou scenario ($(REPLICATES) replicates)"
 	@echo "make test   - set up .venv with the test tools and run the tests"
+	@echo "make notebooks - execute every notebook in place (small sizes), saving its outputs"
 	@echo "make test-slow - the long tests (full Daiji on both engines, ...)"
 	@echo "make lint   - ruff check"
 	@echo "make docs   - regenerate docs/SCENARIO.md and the generated tables of docs/ODD.md"
@@ -40,7 +41,9 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
-	TAOBAO_SIM_QUICK=1 $(BIN)/python -m pytest --nbmake notebooks -p no:cacheprovider
+
+notebooks: $(VENV)/.installed-dev
+	TAOBAO_SIM_QUICK=1 $(BIN)/python notebooks/execute.py
 
 test-slow: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m slow

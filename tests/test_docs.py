@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from taobao_sim.core import params
 
 from .conftest import ROOT
@@ -61,3 +63,20 @@ def test_odd_names_every_recorded_series():
     missing += [n for n in DERIVED if f"`{n}`" not in observation]
     missing += [c.name for c in HOUSEHOLD_YEAR if f"`{c.name}`" not in observation]
     assert not missing, f"section 4.10 of docs/ODD.md does not name: {missing}"
+
+
+def test_readme_lists_every_column_of_a_run_folder():
+    """A reader finds every column of the time series, the household panel, the
+    villages table and the trace in the README, without opening the code."""
+    from taobao_sim.core.records import HOUSEHOLD_YEAR, TIMESERIES_COLUMNS
+    from taobao_sim.core.state import FIELD_NAMES
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## What a run folder holds"):text.index("## Reproducibility")]
+    words = set(re.findall(r"[a-z_0-9]+", section))
+    missing = [c for c in (*TIMESERIES_COLUMNS, *(c.name for c in HOUSEHOLD_YEAR))
+               if c not in words]
+    assert not missing, f"README's run-folder section lacks {missing}"
+    assert "trace.parquet" in section and "shop_state" in section
+    odd = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    assert all(f"`{name}`" in odd for name in FIELD_NAMES)  # the trace's columns, explained
