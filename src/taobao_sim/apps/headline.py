@@ -12,35 +12,41 @@ from ..engines import simulate
 from ..experiments.compare import MEASURES, compare
 from ..figures import run as run_figures
 from ..figures.compare import comparison_figures
+from ..figures.style import check_format, figure_path, save
 from ..io.scenario_file import load_scenario
+from ..io.shipped import SHIPPED
 
 FIGURES = ("dinglou_adoption.png", "dinglou_poverty.png", "dinglou_migration.png",
            "dinglou_sales.png", "daiji_spread.png", "policies.png", "policies_poverty.png")
 
 
-def make_headline_figures(root: Path, out: Path, replicates: int = 20) -> list[Path]:
-    """Write the README's figures into ``out``; ``root`` is the project folder."""
+def make_headline_figures(out: Path, replicates: int = 20,
+                          fmt: str = "png") -> list[Path]:
+    """Write the README's figures into ``out`` as ``fmt`` files (png, svg or pdf; the
+    names of :data:`FIGURES` with that suffix), from the shipped scenarios."""
     out = Path(out)
+    check_format(fmt)  # before the runs
     out.mkdir(parents=True, exist_ok=True)
-    scen = Path(root) / "scenarios"
+    scen = SHIPPED
     written = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         dinglou = simulate(load_scenario(scen / "dinglou.toml"), replicates=replicates)
         (tmp / "dinglou").mkdir()
-        for path in run_figures.run_figures(dinglou, tmp / "dinglou"):
+        for path in run_figures.run_figures(dinglou, tmp / "dinglou", fmt):
             written.append(_copy(path, out / f"dinglou_{path.name}"))
         daiji = simulate(load_scenario(scen / "daiji.toml"), replicates=max(2, replicates // 4),
                          panel=False)
-        spread = run_figures.spread(daiji, tmp / "spread.png")
-        written.append(_copy(spread, out / "daiji_spread.png"))
+        spread = figure_path(out, "daiji_spread", fmt)
+        save(run_figures.spread(daiji), spread)
+        written.append(spread)
         names = ["baseline", "no_ecommerce", "transfers_only", "training", "microcredit",
                  "courier_subsidy", "early_broadband", "combined"]
         cmp = compare([load_scenario(scen / "policies" / f"{n}.toml") for n in names],
                       replicates=replicates)
-        bars, poverty = comparison_figures(cmp, MEASURES, tmp)
-        written.append(_copy(bars, out / "policies.png"))
-        written.append(_copy(poverty, out / "policies_poverty.png"))
+        bars, poverty = comparison_figures(cmp, MEASURES, tmp, fmt)
+        written.append(_copy(bars, figure_path(out, "policies", fmt)))
+        written.append(_copy(poverty, figure_path(out, "policies_poverty", fmt)))
     return written
 
 

@@ -30,6 +30,8 @@ import numpy as np
 
 from ..core.errors import UsageError
 from ..core.rng import replicate_seeds
+from ..figures.calibration import recovery as recovery_figure
+from ..figures.style import save
 from ..output import locks, rundir
 from ..output.targets import Target
 from .abc_smc import AbcProblem, AbcSettings, particle_values, replicate_figures, run_abc
@@ -180,6 +182,8 @@ def run_checks(spec, folder: Path, executor=None, progress=None) -> dict[str, An
     result = {"recovery": rec, "leave_one_out": loo, "settings": dataclasses.asdict(spec.checks),
               "wall_seconds": round(time.perf_counter() - t0, 1)}
     rundir.atomic_write_json(folder / "checks" / "checks.json", result)
+    if rec["runs"]:
+        save(recovery_figure(rec, spec.parameters), folder / "checks" / "recovery.png")
     section = checks_markdown(spec, result)
     rundir.atomic_write_text(folder / "checks" / "checks.md", section)
     report = folder / "report.md"

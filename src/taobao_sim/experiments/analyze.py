@@ -22,13 +22,15 @@ import pyarrow.parquet as pq
 from ..core.errors import UsageError
 from ..core.scenario import suggest
 from ..figures import sweep as sweep_figures
+from ..figures.labels import YEAR_OUTPUTS
+from ..figures.style import check_format, figure_path, save
 from ..output import rundir
+from ..output.format import by_unit
 from ..output.scalars import OUTPUTS
 from .sweep import load_sweep_from_folder, read_results
 
 #: Outputs analysed by default.
 DEFAULT_OUTPUTS = ("participation_end", "poverty_exit_year")
-YEAR_OUTPUTS = ("first_shop_year", "poverty_exit_year", "taobao_village_year")
 
 
 def point_means(spec, runs, outputs, names: list[str]) -> tuple[np.ndarray, dict[str, Any]]:
@@ -73,10 +75,13 @@ def design_matrix(spec, runs) -> np.ndarray:
     return np.column_stack(cols)
 
 
-def analyze(folder: str | Path, outputs: list[str] | None = None) -> dict[str, Any]:
-    """Analyse a complete sweep folder; writes ``analysis/`` there and returns the
-    results (also in ``analysis/analysis.json``)."""
+def analyze(folder: str | Path, outputs: list[str] | None = None,
+            fmt: str = "png") -> dict[str, Any]:
+    """Analyse a complete sweep folder; writes ``analysis/`` there (figures as
+    ``fmt`` files: png, svg or pdf) and returns the results (also in
+    ``analysis/analysis.json``)."""
     folder = Path(folder)
+    check_format(fmt)  # before any work
     runs, outs = read_results(folder)
     spec = load_sweep_from_folder(folder)
     names = list(outputs or DEFAULT_OUTPUTS)
@@ -110,7 +115,8 @@ def analyze(folder: str | Path, outputs: list[str] | None = None) -> dict[str, A
             entry["sobol"] = {p: {"S1": float(si["S1"][j]), "S1_conf": float(si["S1_conf"][j]),
                                   "ST": float(si["ST"][j]), "ST_conf": float(si["ST_conf"][j])}
                               for j, p in enumerate(problem["names"])}
-            sweep_figures.sobol_bars(entry["sobol"], name, figs / f"sobol_{name}.png")
+            save(sweep_figures.sobol_bars(entry["sobol"], name),
+                 figure_path(figs, f"sobol_{name}", fmt))
         elif design.kind == "morris":
             from SALib.analyze import morris
 
@@ -121,22 +127,23 @@ def analyze(folder: str | Path, outputs: list[str] | None = None) -> dict[str, A
                                    "mu_star_conf": float(mi["mu_star_conf"][j]),
                                    "sigma": float(mi["sigma"][j])}
                                for j, p in enumerate(problem["names"])}
-            sweep_figures.morris_plot(entry["morris"], name, figs / f"morris_{name}.png")
+            save(sweep_figures.morris_plot(entry["morris"], name),
+                 figure_path(figs, f"morris_{name}", fmt))
         elif design.kind == "grid" and len(spec.parameters) == 2:
             a, b = spec.parameters
             grid = y.reshape(len(a.values), len(b.values))
             entry["grid"] = {"rows": a.name, "row_values": list(a.values), "columns": b.name,
                              "column_values": list(b.values), "mean": grid.tolist()}
-            sweep_figures.tipping_heatmap(a, b, grid, name, spec,
-                                  figs / f"heatmap_{name}.png")
+            save(sweep_figures.tipping_heatmap(a, b, grid, name, spec),
+                 figure_path(figs, f"heatmap_{name}", fmt))
         report["results"][name] = entry
     series_path = folder / "series.parquet"
     if series_path.exists():
         series = pq.read_table(series_path)
         if "participation" in series.column_names:
-            sweep_figures.sweep_envelope(series, out_dir / "figures" / "envelope_participation.png",
-                                 spec.name)
-            report["envelope"] = "figures/envelope_participation.png"
+            envelope = figure_path(figs, "envelope_participation", fmt)
+            save(sweep_figures.sweep_envelope(series, spec.name), envelope)
+            report["envelope"] = f"figures/{envelope.name}"
     rundir.atomic_write_json(out_dir / "analysis.json", report)
     return report
 
@@ -145,8 +152,9 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     """The analysis as text lines for the terminal."""
     lines = []
     for name, entry in report["results"].items():
-        lines.append(f"{name}: mean over points {entry['mean']:.4g} "
-                     f"(range {entry['min']:.4g} - {entry['max']:.4g})")
+        unit = "year" if name in YEAR_OUTPUTS else ""
+        lines.append(f"{name}: mean over points {by_unit(entry['mean'], unit)} "
+                     f"(range {by_unit(entry['min'], unit)} - {by_unit(entry['max'], unit)})")
         share = entry.get("noise_share")
         lines.append("  model noise: " + ("not measured (1 replicate per point)" if share is None
                                           else f"{share:.1%} of the variance across points "

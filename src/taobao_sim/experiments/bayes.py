@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from ..core.rng import replicate_seeds
 from ..output import provenance, rundir
-from ..output.format import number
+from ..output.format import by_unit, interval, number
 from .abc_smc import AbcProblem, particle_values, replicate_figures, run_abc
 from .executors import Executor
 from .posterior import Posterior
@@ -289,9 +289,9 @@ def bayes_report(result: BayesResult, problem: AbcProblem, ppc: list[dict]) -> s
               f"(seed {spec.scenario.seed}).", "",
               "| | figure | real | mean | 5-95% | target | |", "|---|---|---|---|---|---|---|"]
     for r in result.rows:
-        spread = f"{number(r.p5)} - {number(r.p95)}" if np.isfinite(r.p5) else "-"
+        spread = interval(r.p5, r.p95, r.unit, " - ") if np.isfinite(r.p5) else "-"
         verdict = "" if r.met is None else ("met" if r.met else "**missed**")
-        lines.append(f"| {r.id} | {r.label} | {r.real} | {number(r.mean)} | {spread} | "
+        lines.append(f"| {r.id} | {r.label} | {r.real} | {by_unit(r.mean, r.unit)} | {spread} | "
                      f"{r.tolerance} | {verdict} |")
     missed = [r.id for r in result.rows if r.met is False]
     lines += ["", "All targets are met at the point estimate." if not missed else

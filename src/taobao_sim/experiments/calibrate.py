@@ -51,7 +51,7 @@ from ..figures.calibration import calibration_figures
 from ..io.scenario_file import load_scenario, toml_value
 from ..io.spec_file import check_keys, read_spec, resolve_relative, spec_name
 from ..output import locks, provenance, rundir
-from ..output.format import number
+from ..output.format import by_unit, interval, number
 from ..output.targets import (
     CITY_TARGETS,
     DINGLOU_TARGETS,
@@ -916,8 +916,8 @@ def report_markdown(result: CalibrationResult) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in result.rows:
-        spread = f"{number(r.p5)} - {number(r.p95)}" if np.isfinite(r.p5) else "-"
-        lines.append(f"| {r.id} | {r.label} | {r.real} | {number(r.mean)} | {spread} | "
+        spread = interval(r.p5, r.p95, r.unit, " - ") if np.isfinite(r.p5) else "-"
+        lines.append(f"| {r.id} | {r.label} | {r.real} | {by_unit(r.mean, r.unit)} | {spread} | "
                      f"{r.tolerance} | {'met' if r.met else '**missed**'} |")
     missed = [r.id for r in result.rows if not r.met]
     lines += ["", ("All targets are met." if not missed else

@@ -203,8 +203,10 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     return Comparison(names, values, outs, n, root, time.perf_counter() - t0, source)
 
 
-def write_comparison(cmp: Comparison, root: Path, command: list[str] | None) -> Path:
-    """``results/compare/<names>/<run-id>/``: table (CSV, JSON), figures, manifest."""
+def write_comparison(cmp: Comparison, root: Path, command: list[str] | None,
+                     fmt: str = "png") -> Path:
+    """``results/compare/<names>/<run-id>/``: table (CSV, JSON), figures (``fmt``: png,
+    svg or pdf), manifest."""
     with rundir.run_folder(Path(root) / "compare", "-".join(cmp.names)[:80],
                            rundir.new_run_id(cmp.seed)) as run:
         folder = run.path
@@ -219,7 +221,7 @@ def write_comparison(cmp: Comparison, root: Path, command: list[str] | None) -> 
         if effects:
             rundir.write_table(folder, "effects", pa.Table.from_pylist(effects))
         (folder / "figures").mkdir()
-        comparison_figures(cmp, MEASURES, folder / "figures")
+        comparison_figures(cmp, MEASURES, folder / "figures", fmt)
         rundir.atomic_write_json(folder / "manifest.json", provenance.manifest(
             "taobao-sim compare", command, None, round(cmp.wall_seconds, 3), folder,
             scenarios=[{"name": n, "path": o.scenario.path,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import folder, shown
+from .common import figure_format_flag, folder, shown
 
 
 def add(sub) -> None:
@@ -15,12 +15,13 @@ def add(sub) -> None:
     p.add_argument("folder", metavar="SWEEP_DIR", type=folder, help="a finished sweep folder")
     p.add_argument("--outputs", nargs="+", metavar="NAME",
                    help="outputs to analyse (default: participation_end poverty_exit_year)")
+    figure_format_flag(p)
 
 
 def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     from ...experiments.analyze import analyze, summary_lines
 
-    report = analyze(args.folder, args.outputs)
+    report = analyze(args.folder, args.outputs, args.figure_format)
     for line in summary_lines(report):
         print(line)
     print(f"analysis: {shown(args.folder / 'analysis')}")

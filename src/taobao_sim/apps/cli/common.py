@@ -1,17 +1,20 @@
 """What every subcommand shares: one-line errors, number arguments, progress bars,
-the target table, and how paths are shown."""
+the --format flag of figures, tables at the terminal's width, and how paths are
+shown."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from ...output.format import number, year
+from ...figures import FORMATS
+from ...output.format import by_unit, interval
 
 PROG = "taobao-sim"
 
@@ -176,39 +179,108 @@ class Progress:
             self._bar.__exit__(*exc)
 
 
-def print_table(name: str, rows: list, replicates: int, seconds: float,
-                what: str = "simulation") -> None:
-    """Print a target (or headline) table to standard output."""
+def figure_format_flag(p: argparse.ArgumentParser) -> None:
+    """--format, for the commands that draw figures (png, svg or pdf)."""
+    p.add_argument("--format", dest="figure_format", choices=FORMATS, default=FORMATS[0],
+                   help="file format of the figures: png (default, for screens and "
+                        "reports), svg or pdf (vector graphics, for papers)")
+
+
+def figure_writer(draw: Callable, fmt: str) -> Callable:
+    """``draw(out, folder)`` writing its figures as ``fmt`` files: ``draw`` itself for
+    the default format (png), else ``draw`` with ``fmt=fmt``."""
+    return draw if fmt == FORMATS[0] else functools.partial(draw, fmt=fmt)
+
+
+# -- tables on the terminal ----------------------------------------------------------------
+
+def terminal():
+    """A rich console on standard output at the terminal's own width (rich reads it
+    from the terminal, or from COLUMNS; 80 columns when output is not a terminal)."""
     from rich.console import Console
+
+    return Console()
+
+
+def new_table(title: str):
+    """A table in the style of every table the commands print: a rule under the
+    header, no outer frame, two spaces between columns (narrow terminals keep
+    their width for the figures)."""
+    from rich import box
     from rich.table import Table
 
+    return Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD,
+                 show_edge=False, pad_edge=False, collapse_padding=True)
+
+
+def fit(table, console, weights: dict[int, float] | None = None) -> None:
+    """Give the columns of ``table`` widths that fit the console, without breaking
+    numbers: columns marked ``no_wrap`` keep their widest cell; the others wrap
+    at spaces, never narrower than their longest word, and share the room left
+    in proportion to ``weights`` (column index -> weight, default 1). A table
+    that fits as it is, or cannot fit at all, is left to rich."""
+    from rich.measure import Measurement
+
+    wide = console.options.update_width(10**6)
+    lo, hi = [], []
+    for col in table.columns:
+        col.width = None
+        sizes = [Measurement.get(console, wide, cell) for cell in (col.header, *col.cells)]
+        widest = max(m.maximum for m in sizes)
+        lo.append(widest if col.no_wrap else max(m.minimum for m in sizes))
+        hi.append(widest)
+    room = console.width - (Measurement.get(console, wide, table).maximum - sum(hi))
+    if sum(hi) <= room or sum(lo) > room:
+        return
+    weight = [0.0 if col.no_wrap else (weights or {}).get(k, 1.0)
+              for k, col in enumerate(table.columns)]
+
+    def widths(level: float) -> list[int]:
+        return [min(h, max(low, int(level * w))) for low, h, w in zip(lo, hi, weight,
+                                                                      strict=True)]
+
+    low_level, high_level = 0.0, float(max(hi))
+    for _ in range(50):  # the highest level whose widths still fit
+        mid = (low_level + high_level) / 2
+        low_level, high_level = (mid, high_level) if sum(widths(mid)) <= room else \
+            (low_level, mid)
+    for col, width in zip(table.columns, widths(low_level), strict=True):
+        col.width = width
+
+
+def print_table(name: str, rows: list, replicates: int, seconds: float,
+                what: str = "simulation") -> None:
+    """Print a target (or headline) table to standard output, at the terminal's
+    width: the text columns wrap, the numbers never break."""
     has_targets = any(r.met is not None for r in rows)
     title = (f"{name}: targets, {replicates} replicates" if has_targets
              else f"{name}: headline figures, {replicates} replicates")
-    table = Table(title=title, title_justify="left", show_lines=False)
-    table.add_column("", style="bold")
+    table = new_table(title)
+    table.add_column("", style="bold", no_wrap=True)
     table.add_column("figure")
     if has_targets:
         table.add_column("real")
-    table.add_column("mean", justify="right")
-    table.add_column("5-95%", justify="right")
+    # the interval wraps under the mean on narrow terminals
+    table.add_column("mean [5-95%]", justify="right")
     if has_targets:
         table.add_column("target")
-        table.add_column("", justify="center")
+        table.add_column("", no_wrap=True)
+    verdict = {True: "[green]met[/green]", False: "[red]MISSED[/red]", None: ""}
     for r in rows:
-        cells = [r.id, r.label]
+        cells = [escape(r.id), escape(r.label)]
         if has_targets:
-            cells.append(r.real)
-        fmt = year if r.unit == "year" else number
-        spread = f"{fmt(r.p5)} - {fmt(r.p95)}" if r.n and r.p5 == r.p5 else "-"
-        cells += [fmt(r.mean), spread]
+            cells.append(escape(r.real))
+        shown = by_unit(r.mean, r.unit)
+        if r.n and r.p5 == r.p5:
+            shown += f" [{interval(r.p5, r.p95, r.unit)}]"
+        cells.append(escape(shown))
         if has_targets:
-            verdict = {True: "[green]met[/green]", False: "[red]MISSED[/red]", None: ""}
-            cells += [r.tolerance, verdict[r.met]]
+            cells += [escape(r.tolerance), verdict[r.met]]
         table.add_row(*cells)
         if r.detail:
-            table.add_row("", f"[dim]{r.detail}[/dim]", *[""] * (len(cells) - 2))
-    console = Console(width=max(140, Console().width))
+            table.add_row("", f"[dim]{escape(r.detail)}[/dim]", *[""] * (len(cells) - 2))
+    console = terminal()
+    fit(table, console, {1: 2.0})  # the figure's label takes twice the others' share
     console.print(table)
     if has_targets:
         judged = [r for r in rows if r.met is not None]
@@ -216,3 +288,51 @@ def print_table(name: str, rows: list, replicates: int, seconds: float,
         console.print(f"{met} of {len(judged)} targets met; {what} {seconds:.2f} s")
     else:
         console.print(f"{what} {seconds:.2f} s")
+
+
+def print_columns(title: str, labels: list[str], columns: list[tuple[str, list[str]]],
+                  console=None, label_width: int = 24) -> None:
+    """Print a table with one row per label and one column per (header, cells),
+    as many tables as needed to fit the terminal: columns keep their widest cell
+    (numbers never break) and each table holds as many as fit beside the labels,
+    which wrap to no less than ``label_width`` characters (or their longest word)."""
+    from rich.measure import Measurement
+
+    console = console or terminal()
+    wide = console.options.update_width(10**6)
+
+    def widest(cells: list[str]) -> int:
+        return max(Measurement.get(console, wide, c).maximum for c in cells)
+
+    longest_word = max(Measurement.get(console, wide, label).minimum for label in labels)
+    first = max(min(label_width, widest(labels)), longest_word)
+    gap = 2  # the space between columns of new_table()
+    groups: list[list[tuple[str, list[str]]]] = [[]]
+    used = first
+    for header, cells in columns:
+        need = gap + widest([header, *cells])
+        if groups[-1] and used + need > console.width:
+            groups.append([])
+            used = first
+        groups[-1].append((header, cells))
+        used += need
+    start = 0
+    for group in groups:
+        which = f"{start + 1}" if len(group) == 1 else f"{start + 1}-{start + len(group)}"
+        part = title if len(groups) == 1 else f"{title}; columns {which} of {len(columns)}"
+        start += len(group)
+        table = new_table(part)
+        table.add_column("")
+        for header, _cells in group:
+            table.add_column(escape(header), justify="right", no_wrap=True)
+        for k, label in enumerate(labels):
+            table.add_row(escape(label), *[escape(cells[k]) for _header, cells in group])
+        fit(table, console)
+        console.print(table)
+
+
+def escape(text: str) -> str:
+    """Text shown as it is by rich (brackets, as in [5-95%], are not markup)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)

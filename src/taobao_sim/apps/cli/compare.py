@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ...output.format import number, year
+from ...output.format import YEAR_UNITS, by_unit, interval
 from .common import (
     REPLICATES,
     SEED,
     THREADS,
     check_threads,
     command_line,
+    figure_format_flag,
     folder,
     memory_flag,
+    print_columns,
     shown,
 )
 
@@ -37,14 +39,12 @@ def add(sub) -> None:
                         "carry parameter and stochastic uncertainty (credible intervals)")
     p.add_argument("--out", type=folder, default=Path("results"), metavar="DIR",
                    help="folder under which compare/... is written (default: results)")
+    figure_format_flag(p)
     memory_flag(p)
 
 
 def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    from ...experiments.compare import EFFECTS, MEASURES, compare, write_comparison
+    from ...experiments.compare import compare, write_comparison
     from ...io.scenario_file import load_scenario
     from ...output import rundir
 
@@ -57,44 +57,65 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
 
         posterior = load_posterior(args.posterior)
     cmp = compare(scenarios, args.replicates, args.seed, args.threads, posterior=posterior)
-    folder = write_comparison(cmp, root, command_line(argv))
-    table = Table(title=f"{len(scenarios)} scenarios, {cmp.replicates} replicates each, "
-                        f"same seeds (root {cmp.seed}); mean [5-95%]", title_justify="left")
-    table.add_column("scenario", style="bold")
-    for label, unit in MEASURES.values():
-        table.add_column(f"{label} ({unit})", justify="right")
-    for row in cmp.table():
-        cells = [row["scenario"]]
-        for key, (_label, unit) in MEASURES.items():
-            if row[key] is None:
-                cells.append("never" if key == "poverty_exit_year" else "-")
-                continue
-            fmt = year if unit == "year" else number
-            band = f"[{fmt(row[key + '_p5'])}-{fmt(row[key + '_p95'])}]"
-            some = f"\n({row[key + '_n']} of {cmp.replicates})" \
-                if row[key + "_n"] < cmp.replicates else ""
-            cells.append(f"{fmt(row[key])}\n{band}{some}")
-        table.add_row(*cells)
-    Console(width=max(160, Console().width)).print(table)
-    effects = cmp.effects()
-    if effects:
-        what = "posterior draws and seeds" if posterior is not None else "seeds"
-        table = Table(title=f"Effects over {cmp.names[0]}, replicate by replicate (same "
-                            f"{what}): median [5-95%]", title_justify="left")
-        table.add_column("scenario", style="bold")
-        for label, unit in EFFECTS.values():
-            table.add_column(f"{label} ({unit})", justify="right")
-        for row in effects:
-            cells = [row["scenario"]]
-            for key in EFFECTS:
-                if row[key] is None:
-                    cells.append("-")
-                    continue
-                some = f"\n({row[key + '_n']} of {cmp.replicates})" \
-                    if row[key + "_n"] < cmp.replicates else ""
-                cells.append(f"{number(row[key])}\n[{number(row[key + '_p5'])} to "
-                             f"{number(row[key + '_p95'])}]{some}")
-            table.add_row(*cells)
-        Console(width=max(160, Console().width)).print(table)
+    folder = write_comparison(cmp, root, command_line(argv), args.figure_format)
+    print_comparison(cmp, posterior is not None)
     print(f"results: {shown(folder)}")
     return 0
+
+
+def print_comparison(cmp, posterior: bool = False, console=None) -> None:
+    """The comparison's tables at the terminal's width: one row per measure, one
+    column per scenario (as many tables as the width needs), then the effects
+    over the baseline."""
+    from ...experiments.compare import EFFECTS, MEASURES
+
+    rows = cmp.table()
+    labels = [_label(label, unit) for label, unit in MEASURES.values()]
+    columns = [(row["scenario"], [_measure_cell(row, key, unit, cmp.replicates)
+                                  for key, (_name, unit) in MEASURES.items()])
+               for row in rows]
+    print_columns(f"{len(cmp.names)} scenarios, {cmp.replicates} replicates each, same seeds "
+                  f"(root {cmp.seed}); median [5-95%]", labels, columns, console)
+    effects = cmp.effects()
+    if effects:
+        what = "posterior draws and seeds" if posterior else "seeds"
+        labels = [_label(label, unit) for label, unit in EFFECTS.values()]
+        columns = [(row["scenario"], [_effect_cell(row, key, cmp.replicates)
+                                      for key in EFFECTS]) for row in effects]
+        print_columns(f"Effects over {cmp.names[0]}, replicate by replicate (same {what}): "
+                      "median [5-95%]", labels, columns, console)
+
+
+def _label(label: str, unit: str) -> str:
+    """A measure's label with its unit, unless the unit only says it is a year."""
+    return label if unit in YEAR_UNITS else f"{label} ({unit})"
+
+
+def _measure_cell(row: dict, key: str, unit: str, replicates: int) -> str:
+    """Median over two lines: the value, then [5%-95%]; and in how many replicates
+    it is defined where not all. Exit years past the run read "after the run"."""
+    years = unit in YEAR_UNITS
+    if row[key] is None and not years:
+        return "-"
+
+    def end(x: float | None) -> str:
+        return "after" if x is None else by_unit(x, unit)
+
+    lo, hi = row[key + "_p5"], row[key + "_p95"]
+    cell = "after the run" if row[key] is None else by_unit(row[key], unit)
+    if lo is not None or hi is not None:
+        cell += f"\n[{end(lo)}-{end(hi)}]"
+    n = row[key + "_n"]
+    if n < replicates:
+        cell += f"\n({n} of {replicates}{' exit' if years else ''})"
+    return cell
+
+
+def _effect_cell(row: dict, key: str, replicates: int) -> str:
+    """Median effect, then [5% to 95%] (" to ": effects can be negative)."""
+    if row[key] is None:
+        return "-"
+    cell = f"{by_unit(row[key])}\n[{interval(row[key + '_p5'], row[key + '_p95'], sep=' to ')}]"
+    if row[key + "_n"] < replicates:
+        cell += f"\n({row[key + '_n']} of {replicates})"
+    return cell

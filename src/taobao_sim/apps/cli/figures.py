@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import REPLICATES, folder, shown
+from .common import REPLICATES, figure_format_flag, folder, shown
 
 
 def add(sub) -> None:
@@ -16,11 +16,12 @@ def add(sub) -> None:
                    default=Path("results/figures"), help="default: results/figures")
     p.add_argument("--replicates", type=REPLICATES, default=20, metavar="N",
                    help="replicates per scenario (default: 20)")
+    figure_format_flag(p)
 
 
 def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     from ..headline import make_headline_figures
 
-    for path in make_headline_figures(Path.cwd(), args.folder, args.replicates):
+    for path in make_headline_figures(args.folder, args.replicates, args.figure_format):
         print(shown(path))
     return 0

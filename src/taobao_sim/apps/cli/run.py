@@ -13,6 +13,8 @@ from .common import (
     Progress,
     check_threads,
     command_line,
+    figure_format_flag,
+    figure_writer,
     folder,
     memory_flag,
     print_table,
@@ -67,6 +69,7 @@ def add(sub) -> None:
     p.add_argument("--no-households", action="store_true",
                    help="do not write the household panel (large worlds)")
     p.add_argument("--no-figures", action="store_true", help="do not draw figures")
+    figure_format_flag(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     memory_flag(p)
 
@@ -127,7 +130,8 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     if counterfactual is not None:
         extra["counterfactual_timeseries"] = tables.timeseries_table(counterfactual)
     folder = rundir.write_run(out, rows, root, seed, started, t0,
-                              figures=None if args.no_figures else run_figures,
+                              figures=None if args.no_figures else
+                              figure_writer(run_figures, args.figure_format),
                               command=command_line(argv), extra_tables=extra,
                               manifest_extra=manifest_extra)
     print_table(out.scenario.name, rows, n, out.wall_seconds)
