@@ -66,7 +66,7 @@ def limit_bytes() -> tuple[int, str]:
 
 
 #: Bytes per household of the Mesa engine (a Python object per household).
-MESA_BYTES_PER_HOUSEHOLD = 4_000
+MESA_BYTES_PER_HOUSEHOLD = 5_000
 
 
 def world_bytes(households: int, villages: int,
