@@ -242,3 +242,16 @@ def test_analyze_format_flag(tmp_path, capsys, write_toml):
     assert all(p.read_bytes().startswith(b"%PDF-") for p in figures)
     report = json.loads((folder / "analysis" / "analysis.json").read_text())
     assert report["envelope"] == "figures/envelope_participation.pdf"
+
+
+def test_calibration_parameter_table_fits_80_columns(monkeypatch, capsys):
+    from taobao_sim.apps.cli.calibrate import print_ranges
+
+    monkeypatch.setenv("COLUMNS", "80")
+    print_ranges([{"name": "market.outside_growth_per_year", "value": 0.263, "low": 0.13,
+                   "high": 0.463, "verdict": "not identified"},
+                  {"name": "shops.reputation_capacity", "value": 46.7, "low": 8.52,
+                   "high": 252.0, "verdict": "weakly identified"}], "90% interval")
+    out = capsys.readouterr().out
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert "0.13 - 0.463" in out and "8.52 - 252" in out and "weakly identified" in out

@@ -101,9 +101,7 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
                         restart=args.restart, progress=tick, command=command_line(argv))
     print_table(f"{spec.name} calibrated", result.rows, spec.final_replicates,
                 result.wall_seconds, what="calibration")
-    for row in result.ranges:
-        span = "-" if row.get("low") is None else f"{row['low']:.4g} - {row['high']:.4g}"
-        print(f"  {row['name']:40s} {row['value']:12.5g}   range {span:24s} {row['verdict']}")
+    print_ranges(result.ranges, "90% interval" if spec.method == "abc-smc" else "range")
     if spec.method == "abc-smc":
         print(f"posterior: {shown(result.folder / 'posterior.parquet')}")
     print(f"{result.runs:,} model runs in {result.wall_seconds:.0f} s")
@@ -111,6 +109,23 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     if args.docs:
         print(f"report: {shown(publish_report(result.folder, args.docs, spec.name))}")
     return 0
+
+
+def print_ranges(ranges: list[dict], what: str) -> None:
+    """The free parameters: value, interval and verdict, as a table sized to the
+    terminal (long names fold, numbers never break)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="free parameters", title_justify="left")
+    table.add_column("parameter", overflow="fold")
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column(what, justify="right", no_wrap=True)
+    table.add_column("verdict")
+    for row in ranges:
+        span = "-" if row.get("low") is None else f"{row['low']:.4g} - {row['high']:.4g}"
+        table.add_row(row["name"], f"{row['value']:.5g}", span, row["verdict"])
+    Console().print(table)
 
 
 def _checks(args: argparse.Namespace, spec) -> int:
