@@ -90,49 +90,44 @@ class InProcess:
         self.close()
 
 
+def _call(item: tuple[int, TaskFn, Any, Any]) -> tuple[int, Any]:
+    tid, fn, shared, task = item
+    return tid, fn(shared, task)
+
+
 class LocalProcesses(InProcess):
-    """Local worker processes (spawned; each warms up from numba's cache)."""
+    """Local worker processes (spawned; each warms up from numba's cache).
+
+    A ``multiprocessing`` pool rather than ``concurrent.futures``: its
+    ``terminate()`` stops running tasks at once and cleans up after itself, where
+    the futures pool, torn down mid-task, lets its manager thread raise on
+    cancelled futures and its exit hook write to closed pipes (tracebacks on the
+    terminal of an interrupted command).
+    """
 
     name = "local processes"
 
     def __init__(self, workers: int) -> None:
-        import concurrent.futures as cf
         import multiprocessing as mp
 
         self._workers = workers
-        self._pool = cf.ProcessPoolExecutor(max_workers=workers,
-                                            mp_context=mp.get_context("spawn"),
-                                            initializer=one_thread)
+        self._pool = mp.get_context("spawn").Pool(workers, initializer=one_thread)
 
     @property
     def workers(self) -> int:
         return self._workers
 
     def map(self, fn, shared, tasks, name="task"):
-        import concurrent.futures as cf
-
-        futures = {self._pool.submit(fn, shared, task): tid for tid, task in tasks.items()}
-        try:
-            for fut in cf.as_completed(futures):
-                yield futures[fut], fut.result()
-        finally:
-            for fut in futures:
-                fut.cancel()
+        items = ((tid, fn, shared, task) for tid, task in tasks.items())
+        yield from self._pool.imap_unordered(_call, items)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.close()
+        self._pool.join()
 
     def abort(self) -> None:
-        # shutdown() would wait for the running tasks; terminate them instead
-        processes = list((getattr(self._pool, "_processes", None) or {}).values())
-        for proc in processes:
-            with contextlib.suppress(Exception):
-                proc.terminate()
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for proc in processes:
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.kill()
+        self._pool.terminate()  # running tasks too: nothing keeps running
+        self._pool.join()
 
 
 class DaskCluster(InProcess):
