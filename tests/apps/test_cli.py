@@ -229,10 +229,16 @@ def test_calibrate_command(tmp_path, capsys, write_toml):
 
     spec = write_toml("tiny.toml", SPEC)
     code, out, err = run_cli(capsys, "calibrate", str(spec), "--out", str(tmp_path),
-                             "--workers", "1", "--quiet")
+                             "--workers", "1", "--quiet", "--format", "svg")
     assert code == 0, err
     assert "tiny calibrated" in out and "shops.imitation" in out and "model runs" in out
-    assert len(list((tmp_path / "calibration" / "tiny").iterdir())) == 1
+    (folder,) = [p for p in (tmp_path / "calibration" / "tiny").iterdir()
+                 if not p.name.startswith(".")]
+    figures = {p.name for p in (folder / "figures").iterdir()}
+    # the report links PNG figures; --format svg adds vector copies of each
+    assert {"calibration_convergence.png", "calibration_convergence.svg"} <= figures
+    assert len([f for f in figures if f.endswith(".svg")]) == \
+        len([f for f in figures if f.endswith(".png")])
     bad = write_toml("bad.toml", SPEC.replace('"shops.imitation"', '"shops.imitaton"'))
     code, _out, err = run_cli(capsys, "calibrate", str(bad), "--out", str(tmp_path / "x"))
     assert code == 2 and "did you mean 'shops.imitation'" in _only_line(err)

@@ -96,7 +96,7 @@ def correlations(posterior: Posterior, seed: int = 0, n: int = 4000) -> np.ndarr
 
 def calibrate_abc(spec, root: Path = Path("results"), executor: Executor | None = None,
                   resume: bool = False, progress=None, command: list[str] | None = None,
-                  restart: bool = False):
+                  restart: bool = False, fmt: str = "png"):
     """The whole Bayesian calibration of a spec with ``method = "abc-smc"``; writes
     the calibration folder and returns what it found (:class:`BayesResult`)."""
     from .calibrate import Evaluator, calibration_work, check_table, scenario_for
@@ -139,7 +139,7 @@ def calibrate_abc(spec, root: Path = Path("results"), executor: Executor | None 
                              runs=abc.simulations + spec.posterior_draws + evaluator.runs
                              + (screening["model_runs"] if screening else 0),
                              wall_seconds=time.perf_counter() - t0)
-        result.folder = write_bayes(result, work, started, command)
+        result.folder = write_bayes(result, work, started, command, fmt)
         return result
 
 
@@ -175,8 +175,9 @@ def ppc_table(problem: AbcProblem, inside: np.ndarray, figs: np.ndarray) -> list
 
 
 def write_bayes(result: BayesResult, work: Path, started: str,
-                command: list[str] | None) -> Path:
-    """Turn the work folder into a complete calibration folder."""
+                command: list[str] | None, fmt: str = "png") -> Path:
+    """Turn the work folder into a complete calibration folder. The report links PNG
+    figures; ``fmt`` svg or pdf writes the figures in that format too."""
     from ..figures.calibration import bayes_figures
     from .calibrate import best_scenario_toml_values, finish_folder
 
@@ -204,7 +205,8 @@ def write_bayes(result: BayesResult, work: Path, started: str,
         "wall_seconds": round(result.wall_seconds, 1)})
     figs = folder / "figures"
     figs.mkdir(exist_ok=True)
-    bayes_figures(result, problem, ppc, figs)
+    for kind in dict.fromkeys(("png", fmt)):
+        bayes_figures(result, problem, ppc, figs, kind)
     rundir.atomic_write_text(folder / "report.md", bayes_report(result, problem, ppc))
     return finish_folder(spec, folder, command, started, result.wall_seconds, result.runs,
                          {"abc": spec.abc.seed, "predictive": spec.seed + 1})

@@ -550,7 +550,8 @@ def work_folder(root: Path, spec: CalibrationSpec) -> Path:
 def calibrate(spec: CalibrationSpec, root: Path = Path("results"),
               executor: Executor | None = None, resume: bool = False,
               progress: StageProgress | None = None,
-              command: list[str] | None = None, restart: bool = False) -> CalibrationResult:
+              command: list[str] | None = None, restart: bool = False,
+              fmt: str = "png") -> CalibrationResult:
     """Run the whole calibration and write its folder; return what it found.
 
     Args:
@@ -682,7 +683,7 @@ def calibrate(spec: CalibrationSpec, root: Path = Path("results"),
             extra={"accepted": int(accepted.sum()), "box_lo": box_lo.tolist(),
                    "box_hi": box_hi.tolist(), "check_scenario": best_scenario},
         )
-        result.folder = write_calibration(result, work, root, started, command)
+        result.folder = write_calibration(result, work, root, started, command, fmt)
         return result
 
 
@@ -788,8 +789,10 @@ def best_scenario_toml_values(spec: CalibrationSpec, values: dict[str, float | i
 
 
 def write_calibration(result: CalibrationResult, work: Path, root: Path, started: str,
-                      command: list[str] | None) -> Path:
-    """Turn the work folder into a complete calibration folder (atomically)."""
+                      command: list[str] | None, fmt: str = "png") -> Path:
+    """Turn the work folder into a complete calibration folder (atomically). The
+    report links PNG figures; ``fmt`` svg or pdf writes the figures in that format
+    too."""
     spec = result.spec
     names = spec.names
     folder = work
@@ -814,7 +817,8 @@ def write_calibration(result: CalibrationResult, work: Path, root: Path, started
     })
     figs = folder / "figures"
     figs.mkdir(exist_ok=True)
-    calibration_figures(result, figs)
+    for kind in dict.fromkeys(("png", fmt)):
+        calibration_figures(result, figs, kind)
     rundir.atomic_write_text(folder / "report.md", report_markdown(result))
     _checkpoint_path(folder).unlink(missing_ok=True)
     return finish_folder(spec, folder, command, started, result.wall_seconds, result.runs,

@@ -11,6 +11,7 @@ from .common import (
     Progress,
     check_threads,
     command_line,
+    figure_format_flag,
     folder,
     memory_flag,
     print_table,
@@ -41,6 +42,7 @@ def add(sub) -> None:
                         "(default: results)")
     add_executor_flags(p)
     memory_flag(p)
+    figure_format_flag(p)
     again = p.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true",
                        help="continue an interrupted calibration of this spec")
@@ -98,7 +100,8 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     with running(executor_from(args)) as executor, \
             Progress(args.quiet, transient=False) as tick:
         result = method(spec, root=root, executor=executor, resume=args.resume,
-                        restart=args.restart, progress=tick, command=command_line(argv))
+                        restart=args.restart, progress=tick, command=command_line(argv),
+                        fmt=args.figure_format)
     print_table(f"{spec.name} calibrated", result.rows, spec.final_replicates,
                 result.wall_seconds, what="calibration")
     print_ranges(result.ranges, "90% interval" if spec.method == "abc-smc" else "range")
