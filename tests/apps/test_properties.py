@@ -41,6 +41,18 @@ def budget(name: str, slow: bool) -> Callable:
                                            HealthCheck.filter_too_much])
 
 
+def properties(name: str, strategy: st.SearchStrategy, check: Callable) -> tuple:
+    """The two tests of one property: the default run's (a fixed, small set of
+    cases) and the slow suite's (ten times as many, freshly drawn)."""
+
+    def test(case):
+        check(case)
+
+    default = budget(name, slow=False)(given(strategy)(test))
+    many = pytest.mark.slow(budget(name, slow=True)(given(strategy)(test)))
+    return default, many
+
+
 def in_scratch(files: dict[str, str], argv: list[str]):
     """Write ``files`` into a fresh folder, run ``argv`` there, check the contract."""
     threads = numba.get_num_threads()
@@ -69,30 +81,12 @@ def check_scenario_run(doc):
         assert any(f.endswith("manifest.json") for f in outcome.new_files)
 
 
-@budget("scenario", slow=False)
-@given(scenario_doc())
-def test_scenario_files(doc):
-    check_scenario_file(doc)
+test_scenario_files, test_scenario_files_many = \
+    properties("scenario", scenario_doc(), check_scenario_file)
 
 
-@pytest.mark.slow
-@budget("scenario", slow=True)
-@given(scenario_doc())
-def test_scenario_files_many(doc):
-    check_scenario_file(doc)
-
-
-@budget("run", slow=False)
-@given(scenario_doc(run_sized=True))
-def test_scenario_runs(doc):
-    check_scenario_run(doc)
-
-
-@pytest.mark.slow
-@budget("run", slow=True)
-@given(scenario_doc(run_sized=True))
-def test_scenario_runs_many(doc):
-    check_scenario_run(doc)
+test_scenario_runs, test_scenario_runs_many = \
+    properties("run", scenario_doc(run_sized=True), check_scenario_run)
 
 
 # -- sweep and calibration specs -------------------------------------------------
@@ -108,30 +102,12 @@ def check_calibration(doc):
     in_scratch({"cal.toml": to_toml(doc)}, ["validate", "cal.toml"])
 
 
-@budget("sweep", slow=False)
-@given(sweep_doc())
-def test_sweep_specs(doc):
-    check_sweep(doc)
+test_sweep_specs, test_sweep_specs_many = \
+    properties("sweep", sweep_doc(), check_sweep)
 
 
-@pytest.mark.slow
-@budget("sweep", slow=True)
-@given(sweep_doc())
-def test_sweep_specs_many(doc):
-    check_sweep(doc)
-
-
-@budget("calibration", slow=False)
-@given(calibration_doc())
-def test_calibration_specs(doc):
-    check_calibration(doc)
-
-
-@pytest.mark.slow
-@budget("calibration", slow=True)
-@given(calibration_doc())
-def test_calibration_specs_many(doc):
-    check_calibration(doc)
+test_calibration_specs, test_calibration_specs_many = \
+    properties("calibration", calibration_doc(), check_calibration)
 
 
 # -- argument lists ----------------------------------------------------------------
@@ -194,14 +170,7 @@ def check_argv(argv):
                argv)
 
 
-@budget("argv", slow=False)
-@given(argv_lists())
-def test_argument_lists(argv):
-    check_argv(argv)
+test_argument_lists, test_argument_lists_many = \
+    properties("argv", argv_lists(), check_argv)
 
 
-@pytest.mark.slow
-@budget("argv", slow=True)
-@given(argv_lists())
-def test_argument_lists_many(argv):
-    check_argv(argv)
