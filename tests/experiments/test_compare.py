@@ -71,3 +71,11 @@ def test_cost_is_per_extra_person_over_the_baseline():
         assert effect["cost_per_extra_person"] == pytest.approx(
             np.median(spent[lifted_more] / extra[lifted_more]))
     assert effect["extra_public_cost"] == pytest.approx(np.median(spent / 1e6))
+
+
+def test_the_same_scenario_twice_gets_a_safe_name(tmp_path):
+    s = load_scenario(POLICIES / "baseline.toml")
+    cmp = compare.compare([s, s], replicates=1, seed=2)
+    assert cmp.names == ["baseline", "baseline-2"]
+    folder = compare.write_comparison(cmp, tmp_path, ["test"])
+    assert folder.parent.name == "baseline-baseline-2"

@@ -186,9 +186,12 @@ def compare(scenarios: list[Scenario], replicates: int | None = None, seed: int 
     root = seed if seed is not None else scenarios[0].seed
     values, outs, names = {}, {}, []
     for k, s in enumerate(scenarios):
-        name = s.name
+        # a scenario given twice is told apart by a suffix that stays a safe name
+        # (the names make the comparison's folder name)
+        name, copy = s.name, 1
         while name in values:
-            name += "'"
+            copy += 1
+            name = f"{s.name}-{copy}"
         per_replicate = None if posterior is None else posterior.ensemble(s, root, n)[0]
         out = simulate(s, replicates=n, seed=root, threads=threads, panel=True,
                        per_replicate=per_replicate)
