@@ -170,6 +170,43 @@ SYNTHETIC: tuple[Param, ...] = (
        "First month the synthetic villages can sell online; defaults to the scenario start."),
 )
 
+REGIONS: tuple[Param, ...] = (
+    _P("regions", "file", "str", "", "", None, None,
+       "Path (relative to the scenario file) of a CSV table of regions (provinces), one row "
+       "each, from whose counts a synthetic world of villages is drawn instead of listing "
+       "[[villages]] (empty: off). Columns: docs/SCENARIO.md, section [regions]."),
+    _P("regions", "province", "str", "", "", None, None,
+       "Only this region (its `province` name in the table); empty: every region."),
+    _P("regions", "sample", "float", 1.0, "share of townships", 1e-6, 1.0,
+       "Share of each region's townships simulated, with all their villages (at least one "
+       "township a region): a uniform cluster sample whose counts are scaled back by the "
+       "region's townships over those simulated."),
+    _P("regions", "sample_seed", "int", 0, "", 0, 2**63 - 1,
+       "Seed of the sample of townships (a national ensemble draws one per replicate)."),
+    _P("regions", "world_seed", "int", 2009, "", 0, 2**63 - 1,
+       "Seed of the synthetic geography: villages, their households, positions, townships, "
+       "counties, internet dates and craft bases."),
+    _P("regions", "villages_year", "int", 2018, "year", 2009, 2020,
+       "Year whose number of administrative villages the world has (interpolated between "
+       "the table's villages_2009 and villages_2020; mergers are not simulated)."),
+    _P("regions", "household_sigma", "float", 0.5, "log units", 0.0, 3.0,
+       "Spread of village sizes (lognormal households around the region's mean)."),
+    _P("regions", "craft_share", "float", 0.05, "share of households", 0.0, 1.0,
+       "Industry base (villages.industry_base) of a village with a craft base; the table's "
+       "industry_base is the share of a region's villages that have one."),
+    _P("regions", "internet_spread_months", "float", 12.0, "months", 0.0, 120.0,
+       "Spread (standard deviation) of villages' internet and courier months around their "
+       "region's dates."),
+    _P("regions", "courier_km", "float", 3000.0, "km", 0.0, 1e5,
+       "Distance from the main e-commerce hubs over which courier rates double: a region's "
+       "market.courier_rate_min and _max are multiplied by 1 + distance_km / courier_km "
+       "(0: no effect)."),
+    _P("regions", "market_households", "float", 2_786_870.0, "households", 1.0, 1e10,
+       "Households whose market the demand series of the categories describe (Heze's, "
+       "for which the other-goods market was sized): a world of regions faces "
+       "market.market_scale = its households over these."),
+)
+
 VILLAGE: tuple[Param, ...] = (
     _P("villages", "name", "str", "", "", None, None, "Village name (unique)."),
     _P("villages", "households", "int", 330, "households", 1, 1_000_000,
@@ -200,6 +237,12 @@ KERNEL_PARAMS: tuple[Param, ...] = (
     _P("market", "demand_scale", "float", 1.0, "x series", 0.0, 1e6,
        "Multiplies the national online demand series of every category "
        "(demand_<category>_yuan_year)."),
+    _P("market", "market_scale", "float", 1.0, "x series", 1e-9, 1e6,
+       "Multiplies, together, the national online demand of every category and the "
+       "nationwide reputation of its sellers: the world faces this multiple of the market "
+       "the series describe, with as many competitors per yuan of demand. A sample of a "
+       "larger world, or one of its provinces run alone, faces its share of that world's "
+       "market ([regions] worlds set it; see docs/ODD.md)."),
     _P("market", "season_amplitude", "float", 0.35, "share", 0.0, 0.95,
        "Strength of the seasons (peaks before Children's Day 1 June, Halloween and "
        "New Year performances; trough in late summer)."),
@@ -450,6 +493,7 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
     "output": OUTPUT,
     "world": WORLD,
     "synthetic": SYNTHETIC,
+    "regions": REGIONS,
     **{s: tuple(p for p in KERNEL_PARAMS if p.section == s) for s in KERNEL_SECTIONS},
 }
 
@@ -457,7 +501,8 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
 SERIES_NAMES = ("poverty_line_yuan_head_year", "migrant_wage_yuan_month", "yuan_per_usd",
                 "online_retail_yuan_year", "demand_costumes_yuan_year")
 
-ALL_PARAMS: tuple[Param, ...] = TOP_LEVEL + OUTPUT + WORLD + SYNTHETIC + VILLAGE + KERNEL_PARAMS
+ALL_PARAMS: tuple[Param, ...] = (TOP_LEVEL + OUTPUT + WORLD + SYNTHETIC + REGIONS + VILLAGE
+                                  + KERNEL_PARAMS)
 
 #: Parameters a sweep or calibration may vary, by dotted name.
 TUNABLE: dict[str, Param] = {
@@ -509,7 +554,8 @@ def reference_markdown() -> str:
     ]
     groups = [("Top level", TOP_LEVEL), ("[output]", OUTPUT), ("[world]", WORLD),
               ("[[villages]] (one table per village)", VILLAGE),
-              ("[synthetic] (instead of [[villages]])", SYNTHETIC)]
+              ("[synthetic] (instead of [[villages]])", SYNTHETIC),
+              ("[regions] (instead of [[villages]])", REGIONS)]
     groups += [(f"[{s}]", SECTIONS[s]) for s in KERNEL_SECTIONS]
     for title, params in groups:
         out += [f"## {title}", "", "| key | meaning | unit | default | allowed |",

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Column:
@@ -149,6 +151,34 @@ TIMESERIES_COLUMNS: tuple[str, ...] = (
 
 BY_NAME: dict[str, Column] = {c.name: c for c in VILLAGE_MONTH}
 PANEL_BY_NAME: dict[str, Column] = {c.name: c for c in HOUSEHOLD_YEAR}
+
+
+#: The village-year table of runs that stream their outputs (worlds too large to hold
+#: every village's months): each column is a recorded village-month series summed over
+#: the year's months ("sum") or taken in its last month, December in a full year
+#: ("december").
+VILLAGE_YEAR: tuple[tuple[str, str], ...] = (
+    ("households", "december"), ("people", "december"), ("people_home", "december"),
+    ("sellers", "december"), ("shops", "december"), ("firms", "december"),
+    ("poor", "december"), ("poor_people", "december"), ("migrants", "december"),
+    ("employed", "december"), ("sales_yuan", "sum"), ("profit_yuan", "sum"),
+    ("income_yuan", "sum"), ("public_cost_yuan", "sum"), ("shops_opened", "sum"),
+    ("departures", "sum"), ("returns", "sum"),
+)
+N_VILLAGE_YEAR = len(VILLAGE_YEAR)
+#: Index of each village-year column (``Y.SALES_YUAN``).
+Y = IntEnum("Y", {name.upper(): k for k, (name, _how) in enumerate(VILLAGE_YEAR)})
+
+
+def village_year(months: np.ndarray) -> np.ndarray:
+    """One year of village-month records (months of one calendar year, villages,
+    :data:`N_METRICS`) as the village-year table's values (villages,
+    :data:`N_VILLAGE_YEAR`), in :data:`VILLAGE_YEAR` order."""
+    out = np.empty((months.shape[1], N_VILLAGE_YEAR))
+    for k, (name, how) in enumerate(VILLAGE_YEAR):
+        col = months[:, :, M[name.upper()]]
+        out[:, k] = col.sum(axis=0) if how == "sum" else col[-1]
+    return out
 
 
 def doc_of(name: str) -> str:

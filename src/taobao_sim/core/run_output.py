@@ -109,6 +109,50 @@ class RunOutput:
         return np.arange(first, last + 1)
 
 
+@dataclass
+class RegionResult:
+    """What one region of one replicate produced.
+
+    Attributes:
+        region, replicate, seed: the task.
+        scale: what its counts are multiplied by to stand for the whole region
+            (its townships over those simulated).
+        names, townships, counties: its simulated villages' names and the index of
+            each one's township and county (``township_names``, ``county_names``).
+        households: households of each simulated village.
+        years: calendar years run.
+        table: float64 (years, villages, N_VILLAGE_YEAR) village-years
+            (:data:`~taobao_sim.core.records.VILLAGE_YEAR`).
+        taobao: bool (years, villages) Taobao-village status.
+        towns: bool (years, townships) Taobao-town status.
+        totals: float64 (months, N_METRICS) its village-month records summed.
+        wall_seconds: time the task took (world building included).
+        state_bytes: bytes of its household state, ties included.
+    """
+
+    region: str
+    replicate: int
+    seed: int
+    scale: float
+    names: list[str]
+    township_names: list[str]
+    townships: np.ndarray
+    county_names: list[str]
+    counties: np.ndarray
+    households: np.ndarray
+    years: np.ndarray
+    table: np.ndarray
+    taobao: np.ndarray
+    towns: np.ndarray
+    totals: np.ndarray
+    wall_seconds: float
+    state_bytes: int
+
+    @property
+    def household_months(self) -> int:
+        return int(self.households.sum()) * len(self.totals)
+
+
 def panel_years(s: Scenario) -> int:
     """Number of Decembers in a scenario's run (rows of the household panel)."""
     return sum(1 for t in range(s.start, s.end + 1) if dates.month_of_year(t) == 11)

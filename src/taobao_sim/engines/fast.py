@@ -20,9 +20,9 @@ import numba
 import numba as nb
 import numpy as np
 
-from ..core import resources, rules
+from ..core import dates, resources, rules
 from ..core.params import P
-from ..core.records import N_METRICS, N_PANEL
+from ..core.records import N_METRICS, N_PANEL, village_year
 from ..core.run_output import RunOutput, panel_slots, panel_years
 from ..core.scenario import Scenario
 from ..core.world import World, build_world
@@ -38,7 +38,7 @@ CHUNK_MONTHS = 12
 
 @nb.njit(cache=True, parallel=True)
 def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, demand, size,
-               start_month, t0, t1, metrics, panel, panel_every, first_open) -> None:
+               start_month, t0, t1, metrics, m0, panel, panel_every, first_open) -> None:
     """Advance every universe from month index ``t0`` to ``t1`` (exclusive).
 
     Args:
@@ -56,7 +56,9 @@ def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, 
             relative to costumes' (:func:`~taobao_sim.engines.month.category_size`).
         start_month: absolute month number of month index 0.
         t0, t1: month indices to run.
-        metrics: float64 (months, villages, N_METRICS), written for t0..t1-1.
+        metrics: float64 (months held, villages, N_METRICS): month t is written to row
+            ``t - m0``, for t0..t1-1.
+        m0: the month index held in row 0 of ``metrics`` (0 when it holds the whole run).
         panel: float32 (years, households, N_PANEL), written each December for every
             ``panel_every``-th household of each universe; shape (0, 0, N_PANEL) to
             switch it off.
@@ -103,14 +105,14 @@ def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, 
                 month.record_household(p, m, agg, first_open, v, slot, i - first_hh, old, new,
                                        out, t, panel, panel_year)
             month.close_village_month(p, t, vv, m, lab[v], demand[u, t, k], connect_cost[v])
-            metrics[t, v, :] = m
+            metrics[t - m0, v, :] = m
             vagg[1 - cur, v, :] = agg
         nxt = min(t + 1, T - 1)
         growth = city_wage[:, nxt] / city_wage[:, t]
         floor = city_wage[:, nxt] * params[:, P.CASUAL_WAGE_RATIO]
         month.labour_market(params, village_universe, vagg[1 - cur], lab, commute, neighbours,
                             distance, origin_ptr, origin_dest, origin_slot, growth, floor,
-                            metrics[t])
+                            metrics[t - m0])
         month.category_reputation(vagg[1 - cur], village_universe, category, rep_total[1 - cur])
 
 
@@ -136,10 +138,14 @@ class FastRun:
         start_month: absolute month number of the first month.
         years: rows of the yearly household panel to record (0: none).
         panel_every: the panel holds every this-many-th household of each universe.
+        stream: hold the village-month records of one calendar year at a time (months
+            ``m0`` onwards in ``metrics``) instead of the whole run's; advance with
+            :meth:`advance_year`, which hands each year to its caller.
     """
 
     def __init__(self, world: World, wages: np.ndarray, lines: np.ndarray, demand: np.ndarray,
-                 size: np.ndarray, start_month: int, years: int, panel_every: int = 1) -> None:
+                 size: np.ndarray, start_month: int, years: int, panel_every: int = 1,
+                 stream: bool = False) -> None:
         n, v, u = world.n_households, world.n_villages, world.n_universes
         months = wages.shape[1]
         self.world = world
@@ -164,7 +170,9 @@ class FastRun:
         self.rep_total = np.zeros((2, u, world.n_categories))
         month.category_reputation(self.vagg[0], world.village_universe, world.village_category,
                                   self.rep_total[0])
-        self.metrics = np.zeros((months, v, N_METRICS))
+        self.stream = stream
+        self.m0 = 0
+        self.metrics = np.zeros((min(months, 12) if stream else months, v, N_METRICS))
         self.panel_every = panel_every
         per_universe = panel_slots(n // u, panel_every) if years else 0
         self.panel = np.full((years, u * per_universe, N_PANEL), np.nan, dtype=np.float32)
@@ -172,7 +180,7 @@ class FastRun:
 
     @classmethod
     def for_scenarios(cls, scenarios: Sequence[Scenario], seeds: Sequence[int],
-                      panel: bool) -> FastRun:
+                      panel: bool, stream: bool = False) -> FastRun:
         """One universe per (scenario, seed) pair, driven by each scenario's series."""
         first = scenarios[0]
         world = build_world(list(scenarios), list(seeds))
@@ -184,7 +192,8 @@ class FastRun:
         demand = np.stack([month.category_demand(s, T, world.categories) for s in scenarios])
         size = np.stack([month.category_size(s, world.categories) for s in scenarios])
         return cls(world, wages, lines, demand, size, first.start,
-                   panel_years(first) if panel else 0, int(first["output.households_every"]))
+                   panel_years(first) if panel else 0, int(first["output.households_every"]),
+                   stream)
 
     @property
     def done(self) -> bool:
@@ -195,11 +204,28 @@ class FastRun:
         t1 = min(self.months, self.t + months)
         if t1 <= self.t:
             return
+        if t1 - self.m0 > len(self.metrics):
+            raise ValueError("a streaming run advances a calendar year at a time")
         run_months(world_arrays(self.world), self.seen, self.vagg, self.lab, self.commute,
                    self.rep_total, self.wages, self.lines, self.demand, self.size,
-                   self.start_month,
-                   self.t, t1, self.metrics, self.panel, self.panel_every, self.first_open)
+                   self.start_month, self.t, t1, self.metrics, self.m0, self.panel,
+                   self.panel_every, self.first_open)
         self.t = t1
+
+    def advance_year(self) -> tuple[int, np.ndarray]:
+        """Advance a streaming run to the end of the calendar year (or of the run).
+
+        Returns:
+            (the year, its village-month records: float64 (its months, villages,
+            N_METRICS), a view valid until the next call).
+        """
+        if not self.stream:
+            raise ValueError("advance_year needs a run made with stream=True")
+        self.m0 = self.t
+        month_of_year = (self.start_month + self.t) % 12
+        self.advance(12 - month_of_year)
+        year = dates.year_of(self.start_month + self.m0)
+        return year, self.metrics[:self.t - self.m0]
 
     def trace_rows(self, households: Sequence[int]) -> np.ndarray:
         """Rows of ``world.households`` of the given households (numbered from 0 in
@@ -293,6 +319,41 @@ def simulate_universes(
         out.trace = np.stack(traced, axis=1)
         out.trace_households = tuple(trace)
     return out
+
+
+YearFn = Callable[[int, np.ndarray], None]
+"""Called as ``on_year(year, table)`` with a year's village-year table: float64
+(villages, :data:`~taobao_sim.core.records.N_VILLAGE_YEAR`)."""
+
+
+def simulate_years(scenario: Scenario, seed: int, on_year: YearFn,
+                   threads: int | None = None,
+                   progress: ProgressFn | None = None) -> dict:
+    """Run one universe of ``scenario`` on the fast engine, streaming its outputs: each
+    calendar year, its villages' year (:data:`~taobao_sim.core.records.VILLAGE_YEAR`)
+    goes to ``on_year`` and the year's village-month records are dropped, so memory
+    holds the state and one year of records whatever the length of the run.
+
+    Returns:
+        ``{"totals": float64 (months, N_METRICS) the world's village-month records
+        summed over villages, "first_open": int64 (villages, 2), "households",
+        "state_bytes", "wall_seconds"}``.
+    """
+    t_start = time.perf_counter()
+    if threads is not None:
+        numba.set_num_threads(threads)
+    run = FastRun.for_scenarios([scenario], [seed], panel=False, stream=True)
+    totals = np.empty((run.months, N_METRICS))
+    while not run.done:
+        t0 = run.t
+        year, months = run.advance_year()
+        totals[t0:run.t] = months.sum(axis=1)
+        on_year(year, village_year(months))
+        if progress is not None:
+            progress(run.t, run.months)
+    return {"totals": totals, "first_open": run.first_open.copy(),
+            "households": run.world.n_households, "state_bytes": run.world.state_bytes(),
+            "wall_seconds": time.perf_counter() - t_start}
 
 
 def check_trace(scenario: Scenario, households: Sequence[int] | None) -> tuple[int, ...]:

@@ -542,17 +542,19 @@ REFERENCE_YEAR = 2019
 
 def category_size(s, categories: tuple[str, ...]) -> np.ndarray:
     """Each category's nationwide seller reputation relative to costumes': its national
-    online demand over theirs in :data:`REFERENCE_YEAR` (1 for costumes)."""
+    online demand over theirs in :data:`REFERENCE_YEAR` (1 for costumes), times
+    ``market.market_scale``."""
     from ..core.scenario import demand_series
 
     reference = s.series.get(demand_series(REFERENCE_CATEGORY), REFERENCE_YEAR)
     return np.array([s.series.get(demand_series(c), REFERENCE_YEAR) / reference
-                     for c in categories])
+                     for c in categories]) * s.market_scale
 
 
 def category_demand(s, months: int, categories: tuple[str, ...]) -> np.ndarray:
     """National online demand of each category in each month, yuan: the yearly
-    series spread over its months, scaled by ``market.demand_scale`` and the season.
+    series spread over its months, scaled by ``market.demand_scale``,
+    ``market.market_scale`` and the season.
     Shape (months, categories)."""
     from ..core.scenario import demand_series
 
@@ -562,5 +564,5 @@ def category_demand(s, months: int, categories: tuple[str, ...]) -> np.ndarray:
     out = np.empty((months, len(categories)))
     for k, cat in enumerate(categories):
         out[:, k] = s.series.monthly(demand_series(cat), s.start, months) / 12.0 \
-            * s["market.demand_scale"] * seasons
+            * s["market.demand_scale"] * s.market_scale * seasons
     return out

@@ -13,7 +13,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from ..core import params
+from ..core import dates, params, regions
 from ..core.errors import ScenarioError
 from ..core.scenario import (
     SECTIONS,
@@ -102,9 +102,11 @@ def _validate_raw(where: str, raw: dict[str, Any]) -> None:
             if raw.get("villages_file"):
                 raise ScenarioError(where, "villages_file", "is set, but this file also "
                                     "lists [[villages]]; expected one or the other")
-            if raw.get("synthetic", {}).get("villages"):
-                raise ScenarioError(where, "synthetic.villages", "is set, but this file also "
-                                    "lists [[villages]]; expected one or the other")
+            for dotted, section, sub in (("synthetic.villages", "synthetic", "villages"),
+                                         ("regions.file", "regions", "file")):
+                if raw.get(section, {}).get(sub):
+                    raise ScenarioError(where, dotted, "is set, but this file also "
+                                        "lists [[villages]]; expected one or the other")
         elif key == "series":
             _validate_series(where, value)
         else:
@@ -187,6 +189,67 @@ def read_villages_file(where: str, name: str) -> list[dict[str, Any]]:
     return rows
 
 
+def read_regions_file(where: str, name: str) -> list[dict[str, Any]]:
+    """The rows of a regions table (``regions.file``, relative to the file ``where``
+    that names it), each needed column (:data:`taobao_sim.core.regions.COLUMNS`)
+    checked and typed; other columns (names in other scripts, sources) are kept as
+    text."""
+    problem = path_problem(name)
+    path = Path(name) if problem or Path(name).is_absolute() else Path(where).parent / name
+    problem = problem or file_problem(path, "a regions table (.csv)")
+    if problem:
+        raise ScenarioError(where, "regions.file", f"names {name!r}: {problem} "
+                            f"(looked for {path})")
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in regions.COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ScenarioError(str(path), missing[0], "is a column the regions table "
+                                    "needs; expected a header with " + ", ".join(regions.COLUMNS))
+            rows = [_region_row(str(path), n, row) for n, row in enumerate(reader, start=2)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioError(str(path), None, f"cannot read the regions table ({exc})") from None
+    if not rows:
+        raise ScenarioError(str(path), None, "has no regions; expected one row a region")
+    names = [r["province"] for r in rows]
+    for n, r in enumerate(names):
+        if names.index(r) != n:
+            raise ScenarioError(str(path), f"row {n + 2}.province", f"repeats {r!r}; expected "
+                                "one row a region")
+    return rows
+
+
+def _region_row(where: str, n: int, row: dict[str, str]) -> dict[str, Any]:
+    """One row of a regions table, its needed columns typed and checked."""
+    out: dict[str, Any] = dict(row)
+    for column, (kind, meaning) in regions.COLUMNS.items():
+        text = (row.get(column) or "").strip()
+        label = f"row {n}.{column}"
+        try:
+            if kind == "str":
+                value: Any = text
+                ok = bool(text)
+            elif kind == "month":
+                value = text
+                ok = bool(text) and dates.parse_month(text) is not None
+            else:
+                value = int(text) if kind == "int" else float(text)
+                ok = value == value and 0 <= value < float("inf") and (
+                    column in ("industry_base", "distance_km") or value > 0)
+                ok = ok and (column != "industry_base" or value <= 1)
+        except ValueError:
+            ok = False
+        if not ok:
+            expected = {"str": "text", "month": 'a month "YYYY-MM"',
+                        "int": "a positive whole number", "float": "a positive number"}[kind]
+            if column == "industry_base":
+                expected = "a share from 0 to 1"
+            raise ScenarioError(where, label, f"is {text!r}; expected {expected} ({meaning})")
+        out[column] = value
+    return out
+
+
 def _cell(where: str, label: str, key: str, text: str) -> Any:
     """A CSV cell as the type of its village key."""
     spec = VILLAGE[key]
@@ -202,10 +265,15 @@ def _merge(merged: dict, raw: dict, origin_of: dict[str, str], where: str) -> No
     # A file's own map replaces an inherited one of the other kind.
     if raw.get("villages_file"):
         raw = {**raw, "villages": read_villages_file(where, raw["villages_file"])}
-    if raw.get("synthetic", {}).get("villages"):
+    if raw.get("regions", {}).get("file"):
+        merged["regions_table"] = read_regions_file(where, raw["regions"]["file"])
+    if raw.get("synthetic", {}).get("villages") or raw.get("regions", {}).get("file"):
         merged.pop("villages", None)
-    if "villages" in raw:
+    if "villages" in raw or raw.get("regions", {}).get("file"):
         merged.get("synthetic", {}).pop("villages", None)
+    if "villages" in raw or raw.get("synthetic", {}).get("villages"):
+        merged.get("regions", {}).pop("file", None)
+        merged.pop("regions_table", None)
     for key, value in raw.items():
         if key == "extends":
             continue

@@ -85,10 +85,28 @@ def taobao_villages(out: RunOutput) -> tuple[np.ndarray, np.ndarray]:
     """
     years, sales = village_yearly(out, "sales_yuan")
     _, shops = village_yearly(out, "shops", "december")
-    households = out.village_households[None, None, :]
-    status = (sales >= TAOBAO_VILLAGE_SALES_YUAN) & (
+    return years, taobao_village_rule(sales, shops, out.village_households[None, None, :])
+
+
+def taobao_village_rule(sales: np.ndarray, shops: np.ndarray,
+                        households: np.ndarray) -> np.ndarray:
+    """AliResearch's Taobao-village rule on arrays of yearly sales (yuan), December
+    shops and households (broadcast together): bool."""
+    return (sales >= TAOBAO_VILLAGE_SALES_YUAN) & (
         (shops >= TAOBAO_VILLAGE_SHOPS) | (shops >= TAOBAO_VILLAGE_SHOP_SHARE * households))
-    return years, status
+
+
+def taobao_town_rule(years: np.ndarray, status: np.ndarray, sales: np.ndarray,
+                     shops: np.ndarray, township: np.ndarray, n_townships: int) -> np.ndarray:
+    """AliResearch's Taobao-town rule: bool (..., years, townships) from villages'
+    Taobao status, yearly sales and December shops (..., years, villages) and each
+    village's township index."""
+    towns = group_sum(status.astype(float), township, n_townships) >= TAOBAO_TOWN_VILLAGES
+    late = years >= TAOBAO_TOWN_SALES_RULE_FROM
+    towns[..., late, :] |= ((group_sum(sales, township, n_townships) > TAOBAO_TOWN_SALES_YUAN)
+                            & (group_sum(shops, township, n_townships) > TAOBAO_TOWN_SHOPS)
+                            )[..., late, :]
+    return towns
 
 
 def townships(out: RunOutput) -> tuple[list[str], np.ndarray]:
@@ -119,11 +137,7 @@ def taobao_towns(out: RunOutput) -> tuple[np.ndarray, list[str], np.ndarray]:
     names, of = townships(out)
     _, sales = village_yearly(out, "sales_yuan")
     _, shops = village_yearly(out, "shops", "december")
-    towns = group_sum(status.astype(float), of, len(names)) >= TAOBAO_TOWN_VILLAGES
-    late = years >= TAOBAO_TOWN_SALES_RULE_FROM
-    towns[:, late] |= (group_sum(sales, of, len(names))[:, late] > TAOBAO_TOWN_SALES_YUAN) & \
-        (group_sum(shops, of, len(names))[:, late] > TAOBAO_TOWN_SHOPS)
-    return years, names, towns
+    return years, names, taobao_town_rule(years, status, sales, shops, of, len(names))
 
 
 def by_county(out: RunOutput, per_village: np.ndarray) -> tuple[list[str], np.ndarray]:

@@ -57,8 +57,9 @@ def add(sub) -> None:
                         "DIR/figures/")
 
 
-def add_executor_flags(p) -> None:
-    """--workers, --cluster, --scheduler and --threads, the same for sweeps and calibration."""
+def add_executor_flags(p, threads: bool = True) -> None:
+    """--workers, --cluster, --scheduler and (unless the command has its own) --threads,
+    the same for sweeps, calibration and national runs."""
     p.add_argument("--workers", type=WORKERS, metavar="N",
                    help="worker processes (default 0: run in this process, with --threads "
                         "numba threads)")
@@ -67,8 +68,9 @@ def add_executor_flags(p) -> None:
                        help="start a Dask LocalCluster with --workers workers (default 2)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="use the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786)")
-    p.add_argument("--threads", type=THREADS, metavar="N",
-                   help="numba threads when running in this process (default: all cores)")
+    if threads:
+        p.add_argument("--threads", type=THREADS, metavar="N",
+                       help="numba threads when running in this process (default: all cores)")
 
 
 def executor_from(args: argparse.Namespace):

@@ -57,6 +57,20 @@ def _param_range(key: str) -> Callable[[str], int]:
 REPLICATES = _param_range("replicates")
 SEED = _param_range("seed")
 THREADS = whole(1, 4096)
+
+
+def SHARE(text: str) -> float:  # noqa: N802 (an argparse type, named like the others)
+    """An argparse type: a share above 0 and at most 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"is {text}; expected a share above 0 and at most 1")
+    return value
+
+
+SHARE.__name__ = "share"
 WORKERS = whole(0, 4096)
 PORT = whole(1, 65535, grouped=False)
 

@@ -6,9 +6,11 @@ import argparse
 import time
 from pathlib import Path
 
+from .calibrate import add_executor_flags, executor_from
 from .common import (
     REPLICATES,
     SEED,
+    SHARE,
     THREADS,
     Progress,
     check_threads,
@@ -17,6 +19,7 @@ from .common import (
     figure_writer,
     folder,
     memory_flag,
+    print_columns,
     print_table,
     shown,
 )
@@ -72,6 +75,13 @@ def add(sub) -> None:
     figure_format_flag(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     memory_flag(p)
+    national = p.add_argument_group(
+        "worlds of regions ([regions], e.g. china)",
+        "run region by region, each region of each replicate a task")
+    national.add_argument("--sample", type=SHARE, metavar="SHARE",
+                          help="share of each region's townships to simulate (e.g. 0.01; "
+                               "default: the scenario's regions.sample); counts are scaled back")
+    add_executor_flags(national, threads=False)
 
 
 def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
@@ -84,6 +94,13 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     check_threads(args.threads)
     root = rundir.check_output_root(args.out)
     scenario = load_scenario(args.scenario)
+    if scenario["regions.file"]:
+        return execute_national(args, argv, scenario, root)
+    if args.sample is not None or args.workers or args.cluster or args.scheduler:
+        from ...core.errors import UsageError
+
+        raise UsageError("--sample, --workers, --cluster and --scheduler are for worlds of "
+                         f"regions; {scenario.name} has no [regions] table")
     if args.trace:
         from ...core.errors import UsageError
         from ...engines.fast import check_trace
@@ -137,3 +154,71 @@ def execute(args: argparse.Namespace, argv: list[str] | None) -> int:
     print_table(out.scenario.name, rows, n, out.wall_seconds)
     print(f"results: {shown(folder)}")
     return 0
+
+
+def execute_national(args: argparse.Namespace, argv: list[str] | None, scenario,
+                     root: Path) -> int:
+    """``run`` for a world of regions: region by region, streaming each region's
+    village-years to the run folder (:mod:`taobao_sim.output.national`)."""
+    from ...core.errors import UsageError
+    from ...experiments.executors import running
+    from ...experiments.national import run_national
+    from ...figures.national import national_figures
+    from ...io.published import published_counts
+    from ...output import provenance
+    from ...output.national import write_national_run
+
+    if args.engine != "numba" or args.trace or args.posterior:
+        raise UsageError("a world of regions runs on the fast engine, without --trace or "
+                         "--posterior")
+    if args.sample is not None:
+        scenario = scenario.replace({"regions.sample": args.sample})
+    seed = args.seed if args.seed is not None else scenario.seed
+    n = args.replicates if args.replicates is not None else scenario.replicates
+    published = published_counts(scenario)
+    started = provenance.now_iso()
+    t0 = time.perf_counter()
+    if args.threads and not (args.workers or args.cluster or args.scheduler):
+        import numba
+
+        numba.set_num_threads(args.threads)
+    with running(executor_from(args)) as executor, \
+            Progress(args.quiet, "household-months") as tick:
+        label = f"{scenario.name}: {n} replicate(s), sample {scenario['regions.sample']:g}"
+        results = run_national(scenario, n, seed, executor,
+                               progress=lambda done, total: tick(label, done, total))
+        folder, summary = write_national_run(
+            scenario, results, root, seed, n, started, t0, published,
+            figures=None if args.no_figures else
+            figure_writer(national_figures, args.figure_format),
+            command=command_line(argv), executor=executor.name, workers=executor.workers)
+    print_national(summary, time.perf_counter() - t0)
+    print(f"results: {shown(folder)}")
+    return 0
+
+
+def print_national(summary: dict, seconds: float) -> None:
+    """The national curve on the terminal: per year, the model's Taobao villages and
+    towns (mean and 5-95% over replicates) beside the published counts."""
+    rows = summary["national"]
+
+    def band(r: dict, what: str) -> str:
+        if summary["replicates"] == 1:
+            return f"{r[what + '_mean']:,.0f}"
+        return f"{r[what + '_mean']:,.0f} ({r[what + '_p5']:,.0f}-{r[what + '_p95']:,.0f})"
+
+    def published(r: dict, what: str) -> str:
+        v = r.get(what + "_published")
+        return "-" if v is None or v != v else f"{v:,.0f}"
+
+    print_columns(
+        f"{summary['scenario']}: Taobao villages and towns, {summary['replicates']} "
+        f"replicate(s), sample {summary['sample']:g} ({seconds:,.0f} s)",
+        [str(r["year"]) for r in rows],
+        [("villages", [band(r, "taobao_villages") for r in rows]),
+         ("published", [published(r, "taobao_villages") for r in rows]),
+         ("towns", [band(r, "taobao_towns") for r in rows]),
+         ("published", [published(r, "taobao_towns") for r in rows])])
+    for year, top in summary["top_provinces"].items():
+        print(f"top provinces {year}: " + ", ".join(f"{t['province']} {t['taobao_villages']:,.0f}"
+                                                     for t in top))
