@@ -62,7 +62,7 @@ def test_region_flags_need_regions(tmp_path, capsys):
 @pytest.mark.slow
 def test_china_one_percent_sample(tmp_path, capsys):
     """The national scenario at a 1% sample of townships, one replicate, 2009-2022."""
-    code, out, err = run_cli(capsys, "run", str(SCENARIOS / "china.toml"), "--sample", "0.01",
+    code, _out, err = run_cli(capsys, "run", str(SCENARIOS / "china.toml"), "--sample", "0.01",
                              "--replicates", "1", "--out", str(tmp_path), "--quiet",
                              "--no-figures")
     assert code == 0, err

@@ -95,7 +95,7 @@ def test_market_scale_and_courier_factor(world):
 
 
 def test_unknown_region_is_refused(world):
-    with pytest.raises(ScenarioError, match="regions.province.*'Plane'.*did you mean"):
+    with pytest.raises(ScenarioError, match=r"regions\.province.*'Plane'.*did you mean"):
         world.replace({"regions.province": "Plane"})
-    with pytest.raises(ScenarioError, match="regions.file"):
+    with pytest.raises(ScenarioError, match=r"regions\.file"):
         world.replace({"regions.file": "other.csv"})

@@ -170,6 +170,26 @@ N_VILLAGE_YEAR = len(VILLAGE_YEAR)
 Y = IntEnum("Y", {name.upper(): k for k, (name, _how) in enumerate(VILLAGE_YEAR)})
 
 
+#: Record columns of the village-year table summed over a year, and taken in its last
+#: month (their positions in VILLAGE_MONTH and VILLAGE_YEAR).
+_SUMMED = [(M[n.upper()], k) for k, (n, how) in enumerate(VILLAGE_YEAR) if how == "sum"]
+_LAST = [(M[n.upper()], k) for k, (n, how) in enumerate(VILLAGE_YEAR) if how == "december"]
+
+
+def add_month(year: np.ndarray, month: np.ndarray, first: bool) -> None:
+    """Add one month of village records (villages, :data:`N_METRICS`) to a year's
+    village-year table (villages, :data:`N_VILLAGE_YEAR`) being built; ``first``
+    starts the year. After the year's last month, ``year`` equals
+    :func:`village_year` of its months."""
+    src = [m for m, _k in _SUMMED]
+    dst = [k for _m, k in _SUMMED]
+    if first:
+        year[:, dst] = month[:, src]
+    else:
+        year[:, dst] += month[:, src]
+    year[:, [k for _m, k in _LAST]] = month[:, [m for m, _k in _LAST]]
+
+
 def village_year(months: np.ndarray) -> np.ndarray:
     """One year of village-month records (months of one calendar year, villages,
     :data:`N_METRICS`) as the village-year table's values (villages,

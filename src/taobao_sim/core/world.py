@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -126,10 +127,11 @@ def build_world(scenarios: list[Scenario], seeds: list[int]) -> World:
         ptr_parts, idx_parts = [], []
         tie_offset = 0
         for k, (_hh, ptr, idx) in enumerate(parts):
-            ptr_parts.append(ptr[:-1] + tie_offset)
+            ptr_parts.append(ptr[:-1].astype(np.int64) + tie_offset)
             idx_parts.append(idx.astype(np.int64) + offsets[k])
             tie_offset += len(idx)
-        ties_ptr = np.concatenate([*ptr_parts, [tie_offset]]).astype(np.int64)
+        ties_ptr = np.concatenate([*ptr_parts, [tie_offset]]).astype(
+            np.int32 if tie_offset < 2**31 else np.int64)
         ties_idx = np.concatenate(idx_parts).astype(np.int32) if tie_offset else \
             np.zeros(0, np.int32)
 
@@ -254,22 +256,26 @@ def _members(s: Scenario, hh: np.ndarray, rng: np.random.Generator) -> None:
     each household: a share are one or two elderly people alone; the others have a
     working-age head. Elderly members too frail to work count among the dependants,
     like children."""
+    # counts are kept as int8 and ages as float32 as soon as drawn (the draws are the
+    # same): a world's peak memory stays near its state's
     n = len(hh)
+    small = np.int8
     alone = rng.random(n) < s["world.elderly_only_share"]
-    members = 1 + rng.poisson(max(s["world.members_mean"] - 1.0, 0.0), n)
-    members = np.minimum(members, MAX_MEMBERS)
-    workers = 1 + rng.binomial(members - 1, s["world.working_age_share"])
-    elderly = rng.binomial(members - workers, s["world.elderly_share"])
-    away = rng.binomial(workers, s["world.initial_migrant_share"])
-    old_pair = 1 + (rng.random(n) < 0.5)
+    members = np.minimum(1 + rng.poisson(max(s["world.members_mean"] - 1.0, 0.0), n),
+                         MAX_MEMBERS).astype(small)
+    workers = (1 + rng.binomial(members - 1, s["world.working_age_share"])).astype(small)
+    elderly = rng.binomial(members - workers, s["world.elderly_share"]).astype(small)
+    away = rng.binomial(workers, s["world.initial_migrant_share"]).astype(small)
+    old_pair = (1 + (rng.random(n) < 0.5)).astype(small)
     age = np.clip(rng.normal(s["world.head_age_mean"], s["world.head_age_sd"], n), 20, 65)
     old_age = rng.uniform(62, 82, n)
+    hh["head_age"] = np.rint(np.where(alone, old_age, age))
+    del age, old_age
     hh["members"] = np.where(alone, old_pair, members)
     hh["workers"] = np.where(alone, 0, workers)
     able = rng.binomial(np.where(alone, old_pair, elderly), s["world.elderly_able_share"])
     hh["elderly"] = able
     hh["away"] = np.where(alone, 0, away)
-    hh["head_age"] = np.rint(np.where(alone, old_age, age))
 
 
 def initial_poverty(s: Scenario, hh: np.ndarray) -> np.ndarray:
@@ -294,47 +300,71 @@ def _ties(s: Scenario, sizes: np.ndarray, rng: np.random.Generator) -> tuple[np.
     the larger the village. Each household's ring ties come first.
 
     Villages are processed in runs of equal size, each run at once, so that a
-    world of many identical villages builds in seconds.
+    world of many identical villages builds in seconds. The ring ties are drawn
+    straight into the tie array, which then grows in place (no copy of the ties is
+    ever held beside it: a world's peak memory is its state's).
     """
     n = int(sizes.sum())
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     k = max(2, int(s["world.ties_per_household"]) // 2 * 2)
     beta = s["world.tie_rewiring"]
-
-    blocks: list[tuple[int, np.ndarray]] = []  # (first household, ties of the run)
-    ring_len = np.zeros(n, dtype=np.int64)
+    ring_of_size = np.where(sizes <= 1, 0, np.where(sizes <= k, sizes - 1, k))
+    ring_len = np.repeat(ring_of_size, sizes).astype(np.int8)
+    idx = np.empty(int(ring_len.sum(dtype=np.int64)), dtype=np.int32 if n < 2**31 else np.int64)
+    pos = 0
     v = 0
     while v < len(sizes):
         run = 1
         while v + run < len(sizes) and sizes[v + run] == sizes[v]:
             run += 1
-        m = int(sizes[v])
-        ties = _rings(m, run, k, beta, rng)  # (run, m, k_eff), local to each village
-        ties = ties + starts[v:v + run, None, None].astype(ties.dtype if n < 2**31 else np.int64)
-        first = int(starts[v])
-        ring_len[first:first + run * m] = ties.shape[2]
-        blocks.append((first, ties.reshape(run * m, ties.shape[2])))
+        m, width = int(sizes[v]), int(ring_of_size[v])
+        out = idx[pos:pos + run * m * width].reshape(run, m, width)
+        _rings(m, run, k, beta, rng, out)  # local to each village ...
+        out += starts[v:v + run, None, None].astype(idx.dtype)  # ... made global in place
+        pos += run * m * width
         v += run
+    del out
 
-    n_weak = np.zeros(n, dtype=np.int64)
+    n_weak = np.zeros(n, dtype=np.int32)
     weak_dst = np.zeros(0, dtype=np.int64)
     mean_weak = s["world.inter_village_ties"]
     if len(sizes) > 1 and mean_weak > 0:
-        n_weak = rng.poisson(mean_weak, n).astype(np.int64)
+        n_weak = rng.poisson(mean_weak, n).astype(np.int32)
         weak_dst = _weak_targets(s, sizes, starts, n_weak, rng)
 
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(ring_len + n_weak, out=ptr[1:])
-    idx = np.empty(int(ptr[-1]), dtype=np.int32 if n < 2**31 else np.int64)
-    for first, ties in blocks:
-        rows = np.arange(first, first + len(ties))
-        if ties.shape[1]:
-            idx[ptr[rows][:, None] + np.arange(ties.shape[1])[None, :]] = ties
-    if weak_dst.size:
-        src = np.repeat(np.arange(n), n_weak)
-        rank = np.arange(src.size) - np.repeat(np.cumsum(n_weak) - n_weak, n_weak)
-        idx[ptr[src] + ring_len[src] + rank] = weak_dst
+    if ptr[-1] < 2**31:
+        ptr = ptr.astype(np.int32)
+    # grows in place where the allocator can (large arrays are remapped, not copied)
+    idx.resize(int(ptr[-1]), refcheck=False)
+    _interleave(idx, ptr, ring_len, n_weak, weak_dst.astype(idx.dtype, copy=False))
     return ptr, idx
+
+
+@nb.njit(cache=True)
+def _interleave(idx: np.ndarray, ptr: np.ndarray, ring_len: np.ndarray, n_weak: np.ndarray,
+                weak_dst: np.ndarray) -> None:
+    """Spread the ring ties, held compactly at the start of ``idx``, to their places in
+    the CSR lists, each followed by the household's weak ties (``weak_dst``, in order
+    of source household). From the last household back, so that no tie is
+    overwritten before it has moved (a household's place is never before its
+    compact one)."""
+    ring_end = 0
+    for i in range(len(ring_len)):
+        ring_end += ring_len[i]
+    weak_end = len(weak_dst)
+    for i in range(len(ring_len) - 1, -1, -1):
+        r = ring_len[i]
+        ring_start = ring_end - r
+        at = ptr[i]
+        for j in range(r - 1, -1, -1):
+            idx[at + j] = idx[ring_start + j]
+        w = n_weak[i]
+        for j in range(w):
+            idx[at + r + j] = weak_dst[weak_end - w + j]
+        ring_end = ring_start
+        weak_end -= w
 
 
 def _weak_targets(s: Scenario, sizes: np.ndarray, starts: np.ndarray, n_weak: np.ndarray,
@@ -361,20 +391,28 @@ def _weak_targets(s: Scenario, sizes: np.ndarray, starts: np.ndarray, n_weak: np
     cdf = np.cumsum(np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0), axis=1)
     cdf[:, -1] = np.where(total[:, 0] > 0, 1.0, 0.0)
 
-    village_of = np.repeat(np.arange(n_villages), sizes)
-    src_village = np.repeat(village_of, n_weak)
-    u = rng.random(src_village.size)
+    per_village = np.add.reduceat(n_weak.astype(np.int64), starts[:-1])
+    src_village = np.repeat(np.arange(n_villages, dtype=np.int32), per_village)
     # search every tie's row of the cdf at once: offset row v by v
     flat = (cdf + np.arange(n_villages)[:, None]).ravel()
-    pos = np.searchsorted(flat, u + src_village, side="right") - src_village * n_partners
-    pos = np.minimum(pos, n_partners - 1)
-    target_village = partners[src_village, pos]
-    return starts[target_village] + rng.integers(0, sizes[target_village])
+    target_village = np.empty(src_village.size, dtype=np.int32)
+    step = 1 << 20  # in slices: the same draws as one call, a slice's memory
+    for a in range(0, src_village.size, step):
+        src = src_village[a:a + step]
+        pos = np.searchsorted(flat, rng.random(src.size) + src, side="right") \
+            - src.astype(np.int64) * n_partners
+        target_village[a:a + step] = partners[src, np.minimum(pos, n_partners - 1)]
+    del src_village
+    dst = rng.integers(0, sizes.astype(np.int32)[target_village])
+    for a in range(0, dst.size, step):
+        dst[a:a + step] += starts[target_village[a:a + step]]
+    return dst
 
 
-def _rings(m: int, g: int, k: int, beta: float, rng: np.random.Generator) -> np.ndarray:
-    """Watts-Strogatz ties of ``g`` villages of ``m`` households, shape (g, m, k_eff),
-    local indices.
+def _rings(m: int, g: int, k: int, beta: float, rng: np.random.Generator,
+           out: np.ndarray) -> None:
+    """Watts-Strogatz ties of ``g`` villages of ``m`` households, written to ``out``,
+    shape (g, m, k_eff), local indices.
 
     Each household listens to its k nearest neighbours on a ring; each tie is
     rewired with probability ``beta`` to a random other household of its village,
@@ -382,20 +420,25 @@ def _rings(m: int, g: int, k: int, beta: float, rng: np.random.Generator) -> np.
     households are fully connected.
     """
     if m <= 1:
-        return np.zeros((g, m, 0), np.int32)
+        return
     if m <= k:
-        full = np.array([[j for j in range(m) if j != i] for i in range(m)], dtype=np.int32)
-        return np.repeat(full[None], g, axis=0)
+        out[:] = np.array([[j for j in range(m) if j != i] for i in range(m)])[None]
+        return
     offsets = np.concatenate([np.arange(1, k // 2 + 1), -np.arange(1, k // 2 + 1)])
-    base = ((np.arange(m)[:, None] + offsets[None, :]) % m).astype(np.int32)
-    ties = np.tile(base, (g, 1))
-    selves = np.tile(np.arange(m, dtype=np.int32), g)
-    rewire = rng.random((g * m, k)) < beta
+    out[:] = ((np.arange(m)[:, None] + offsets[None, :]) % m)[None]
+    ties = out.reshape(g * m, k)
+    # the rewiring draws in slices: the same draws as one call, a slice's memory
+    rewire = np.empty((g * m, k), dtype=bool)
+    step = 1 << 18
+    for a in range(0, g * m, step):
+        b = min(g * m, a + step)
+        rewire[a:b] = rng.random((b - a, k)) < beta
     rows, cols = np.nonzero(rewire)
+    del rewire
     while rows.size:
         # a random household other than oneself: draw from m - 1 and skip self
         draws = rng.integers(0, m - 1, size=rows.size)
-        ties[rows, cols] = draws + (draws >= selves[rows])  # int32 in, int32 out
+        ties[rows, cols] = draws + (draws >= rows % m)
         # a tie that repeats an earlier one of the same household is drawn again;
         # only rows just redrawn can hold a repeat
         touched = rows[np.concatenate(([True], rows[1:] != rows[:-1]))]  # rows are sorted
@@ -405,4 +448,3 @@ def _rings(m: int, g: int, k: int, beta: float, rng: np.random.Generator) -> np.
             dup[:, j] = (sub[:, j:j + 1] == sub[:, :j]).any(axis=1)
         r, cols = np.nonzero(dup)
         rows = touched[r]
-    return ties.reshape(g, m, k)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..core import dates, resources, rules
 from ..core.params import P
-from ..core.records import N_METRICS, N_PANEL, village_year
+from ..core.records import N_METRICS, N_PANEL, N_VILLAGE_YEAR, add_month
 from ..core.run_output import RunOutput, panel_slots, panel_years
 from ..core.scenario import Scenario
 from ..core.world import World, build_world
@@ -138,9 +138,9 @@ class FastRun:
         start_month: absolute month number of the first month.
         years: rows of the yearly household panel to record (0: none).
         panel_every: the panel holds every this-many-th household of each universe.
-        stream: hold the village-month records of one calendar year at a time (months
-            ``m0`` onwards in ``metrics``) instead of the whole run's; advance with
-            :meth:`advance_year`, which hands each year to its caller.
+        stream: hold the village-month records of one month at a time (month ``m0``
+            in ``metrics``) instead of the whole run's; advance with
+            :meth:`advance_month`, which hands each month to its caller.
     """
 
     def __init__(self, world: World, wages: np.ndarray, lines: np.ndarray, demand: np.ndarray,
@@ -172,7 +172,7 @@ class FastRun:
                                   self.rep_total[0])
         self.stream = stream
         self.m0 = 0
-        self.metrics = np.zeros((min(months, 12) if stream else months, v, N_METRICS))
+        self.metrics = np.zeros((1 if stream else months, v, N_METRICS))
         self.panel_every = panel_every
         per_universe = panel_slots(n // u, panel_every) if years else 0
         self.panel = np.full((years, u * per_universe, N_PANEL), np.nan, dtype=np.float32)
@@ -205,27 +205,21 @@ class FastRun:
         if t1 <= self.t:
             return
         if t1 - self.m0 > len(self.metrics):
-            raise ValueError("a streaming run advances a calendar year at a time")
+            raise ValueError("a streaming run advances a month at a time")
         run_months(world_arrays(self.world), self.seen, self.vagg, self.lab, self.commute,
                    self.rep_total, self.wages, self.lines, self.demand, self.size,
                    self.start_month, self.t, t1, self.metrics, self.m0, self.panel,
                    self.panel_every, self.first_open)
         self.t = t1
 
-    def advance_year(self) -> tuple[int, np.ndarray]:
-        """Advance a streaming run to the end of the calendar year (or of the run).
-
-        Returns:
-            (the year, its village-month records: float64 (its months, villages,
-            N_METRICS), a view valid until the next call).
-        """
+    def advance_month(self) -> np.ndarray:
+        """Advance a streaming run by a month; return its village-month records:
+        float64 (villages, N_METRICS), a view valid until the next call."""
         if not self.stream:
-            raise ValueError("advance_year needs a run made with stream=True")
+            raise ValueError("advance_month needs a run made with stream=True")
         self.m0 = self.t
-        month_of_year = (self.start_month + self.t) % 12
-        self.advance(12 - month_of_year)
-        year = dates.year_of(self.start_month + self.m0)
-        return year, self.metrics[:self.t - self.m0]
+        self.advance(1)
+        return self.metrics[0]
 
     def trace_rows(self, households: Sequence[int]) -> np.ndarray:
         """Rows of ``world.households`` of the given households (numbered from 0 in
@@ -331,8 +325,9 @@ def simulate_years(scenario: Scenario, seed: int, on_year: YearFn,
                    progress: ProgressFn | None = None) -> dict:
     """Run one universe of ``scenario`` on the fast engine, streaming its outputs: each
     calendar year, its villages' year (:data:`~taobao_sim.core.records.VILLAGE_YEAR`)
-    goes to ``on_year`` and the year's village-month records are dropped, so memory
-    holds the state and one year of records whatever the length of the run.
+    goes to ``on_year`` (the table is reused for the next year: copy what is kept),
+    built month by month, so memory holds the state and one month of records
+    whatever the length of the run.
 
     Returns:
         ``{"totals": float64 (months, N_METRICS) the world's village-month records
@@ -344,13 +339,17 @@ def simulate_years(scenario: Scenario, seed: int, on_year: YearFn,
         numba.set_num_threads(threads)
     run = FastRun.for_scenarios([scenario], [seed], panel=False, stream=True)
     totals = np.empty((run.months, N_METRICS))
+    year = np.empty((run.world.n_villages, N_VILLAGE_YEAR))
     while not run.done:
-        t0 = run.t
-        year, months = run.advance_year()
-        totals[t0:run.t] = months.sum(axis=1)
-        on_year(year, village_year(months))
-        if progress is not None:
-            progress(run.t, run.months)
+        t = run.t
+        absolute = scenario.start + t
+        month = run.advance_month()
+        totals[t] = month.sum(axis=0)
+        add_month(year, month, first=t == 0 or dates.month_of_year(absolute) == 0)
+        if dates.month_of_year(absolute) == 11 or run.done:
+            on_year(dates.year_of(absolute), year)
+            if progress is not None:
+                progress(run.t, run.months)
     return {"totals": totals, "first_open": run.first_open.copy(),
             "households": run.world.n_households, "state_bytes": run.world.state_bytes(),
             "wall_seconds": time.perf_counter() - t_start}

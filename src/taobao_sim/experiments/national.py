@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from ..core import regions
@@ -29,6 +30,9 @@ from ..core.scenario import Scenario
 from ..engines.fast import simulate_years
 from ..output.metrics import taobao_town_rule, taobao_village_rule
 from .executors import Executor, InProcess
+
+#: A region's world gets one numba thread for every this many villages (at least one).
+VILLAGES_PER_THREAD = 256
 
 
 @dataclass(frozen=True)
@@ -66,9 +70,16 @@ def run_region(base: Scenario, task: RegionTask,
 
     def keep(year: int, table: np.ndarray) -> None:
         years.append(year)
-        parts.append(table)
+        parts.append(table.copy())
 
-    res = simulate_years(s, task.seed, keep, progress=progress)
+    # threads share the villages of each month: a small world is faster on fewer
+    # (their synchronisation outweighs the work); the numbers are the same
+    most = numba.get_num_threads()
+    threads = max(1, min(most, len(s.villages) // VILLAGES_PER_THREAD))
+    try:
+        res = simulate_years(s, task.seed, keep, threads=threads, progress=progress)
+    finally:
+        numba.set_num_threads(most)
     table = np.stack(parts) if parts else np.zeros((0, len(s.villages), N_VILLAGE_YEAR))
     households = np.array([v.households for v in s.villages], dtype=np.int64)
     township_names, townships = _index([v.township for v in s.villages])

@@ -62,15 +62,17 @@ def province_multiples(provinces: pa.Table, path: Path):
     order = np.argsort(-mean[:, -1], kind="stable")
     cols = 6
     rows = -(-len(names) // cols)
-    fig, axes = subplots(rows, cols, figsize=(14, 2.0 * rows), sharex=True)
+    fig, axes = subplots(rows, cols, figsize=(14, 2.2 * rows))
     axes = np.atleast_1d(axes).ravel()
     for ax, k in zip(axes, order, strict=False):
         ax.fill_between(year_x(years), data[:, k].min(axis=0), data[:, k].max(axis=0),
                         color=COLOURS["main"], alpha=0.2, linewidth=0)
         ax.plot(year_x(years), mean[k], color=COLOURS["main"], lw=1.6)
         ax.set_title(f"{names[k]} ({mean[k, -1]:,.0f})", fontsize=8.5, loc="left")
-        ax.tick_params(labelsize=7)
         year_axis(ax, int(years[0]), int(years[-1]))
+        # a few labelled years: the panels are narrow
+        ax.set_xticks([y + 0.5 for y in years if (y - years[0]) % 5 == 0])
+        ax.tick_params(labelsize=7)
     for ax in axes[len(names):]:
         ax.set_visible(False)
     fig.suptitle(f"Taobao villages by province, model mean (range over replicates); "
@@ -102,7 +104,7 @@ def first_map(provinces: pa.Table, scenario: Scenario, path: Path):
     bar.set_label("first year with a Taobao village (model)")
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
-    ax.set_aspect(1.2)
+    ax.set_aspect(1.2, adjustable="datalim")
     fig = finish(fig, ax, f"Where the model's Taobao villages appear first (size: "
                  f"{int(years[-1])} count; grey: none)", SOURCE)
     missing = [k for k in keep if not np.isfinite(first[k])]
