@@ -174,7 +174,10 @@ REGIONS: tuple[Param, ...] = (
     _P("regions", "file", "str", "", "", None, None,
        "Path (relative to the scenario file) of a CSV table of regions (provinces), one row "
        "each, from whose counts a synthetic world of villages is drawn instead of listing "
-       "[[villages]] (empty: off). Columns: docs/SCENARIO.md, section [regions]."),
+       "[[villages]] (empty: off). Columns: province, code, counties, townships, "
+       "villages_2009, villages_2020, rural_residents_2010, rural_household_size_2010, "
+       "internet_from and courier_from (YYYY-MM), industry_base (share of villages), "
+       "distance_km, area_km2; other columns are kept as text (docs/ODD.md, 5.9)."),
     _P("regions", "province", "str", "", "", None, None,
        "Only this region (its `province` name in the table); empty: every region."),
     _P("regions", "sample", "float", 1.0, "share of townships", 1e-6, 1.0,
