@@ -15,6 +15,11 @@ Sections:
   scaling     fast-engine household-steps per second on synthetic worlds of
               villages of ~300 households, 1e3..1e7 households, 1 and 2 threads;
               bytes of state per household; peak memory; effective bandwidth
+  yardstick   the fast engine and the minimal kernel of benchmarks/kernel.py (the
+              engine's access pattern without the model) side by side in one
+              process at 1e6 households on 2 threads (quick: 1e5): household-steps
+              per second and their ratio; instructions per household-month of the
+              engine from `perf stat` where hardware counters are readable
   sweeps      Dinglou-size runs per second through the sweep runner: in-process,
               1 and 2 local processes, a Dask LocalCluster with 1 and 2 workers;
               wall time of the shipped Sobol example
@@ -27,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -231,6 +237,103 @@ def full_run(villages: int) -> dict:
     return run_child(_FULL_RUN.format(villages=villages), timeout=3600)
 
 
+# -- yardstick -----------------------------------------------------------------
+
+_YARDSTICK = """
+import json, sys, time, numba
+sys.path.insert(0, 'benchmarks')
+import kernel
+from taobao_sim import load_scenario
+from taobao_sim.engines.fast import FastRun
+numba.set_num_threads({threads})
+s = load_scenario('scenarios/synthetic.toml').replace(
+    {{'synthetic.villages': {villages}, 'synthetic.households': {per_village}}})
+T = {months}
+engine = float('inf')
+for rep in range({repeats}):  # engine and kernel alternate, so both see the same machine
+    run = FastRun.for_scenarios([s], [1], panel=False)  # a fresh world for each repeat
+    run.advance(1)  # load the compiled engine
+    t = time.perf_counter()
+    run.advance(T - 1)
+    engine = min(engine, time.perf_counter() - t)
+    n = run.world.n_households
+    del run
+    k = kernel.household_steps_per_second(n, T - 1, repeats=1)  # a fresh world too
+    best = k if rep == 0 else min(best, k, key=lambda r: r['seconds'])
+print(json.dumps({{'households': n, 'threads': {threads}, 'months': T,
+    'engine_household_steps_per_s': n * (T - 1) / engine,
+    'kernel_household_steps_per_s': best['household_steps_per_s'],
+    'kernel_ties_per_household': best['ties_per_household']}}))
+"""
+
+# A run of the engine for ``perf stat``: build, load, then ``months`` months.
+_PERF_RUN = """
+import numba
+from taobao_sim import load_scenario
+from taobao_sim.engines.fast import FastRun
+numba.set_num_threads(1)
+s = load_scenario('scenarios/synthetic.toml').replace(
+    {{'synthetic.villages': {villages}, 'synthetic.households': 300}})
+run = FastRun.for_scenarios([s], [1], panel=False)
+run.advance({months})
+"""
+
+
+def perf_instructions(code: str) -> float:
+    """Instructions retired by a child Python process running ``code``
+    (``perf stat -e instructions``); raises RuntimeError if they cannot be counted."""
+    with tempfile.NamedTemporaryFile("r", suffix=".csv") as out:
+        proc = subprocess.run(["perf", "stat", "-e", "instructions", "-x,", "-o", out.name,
+                               PY, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                              timeout=1800)
+        if proc.returncode != 0:
+            raise RuntimeError(f"perf stat failed: {proc.stderr.strip()[-500:]}")
+        for line in out.read().splitlines():
+            fields = line.split(",")
+            if len(fields) > 2 and fields[2].startswith("instructions"):
+                if not fields[0].replace(".", "").isdigit():
+                    raise RuntimeError(f"perf stat cannot count instructions here "
+                                       f"({fields[0]}; a virtual machine without a PMU?)")
+                return float(fields[0])
+    raise RuntimeError("perf stat printed no instruction count")
+
+
+def instructions_per_household_month(villages: int, months: int) -> dict:
+    """Instructions per household-month of the fast engine (1 thread): a run of
+    ``months`` months less a run of one month (imports, world, compiled code loaded),
+    over the household-months between them. ``available`` is False, with the reason,
+    where ``perf`` or the hardware counter is missing."""
+    if shutil.which("perf") is None:
+        return {"available": False, "reason": "perf is not installed"}
+    try:
+        perf_instructions("pass")
+        short = perf_instructions(_PERF_RUN.format(villages=villages, months=1))
+        long = perf_instructions(_PERF_RUN.format(villages=villages, months=months))
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+        return {"available": False, "reason": str(e)}
+    household_months = villages * 300 * (months - 1)
+    return {"available": True, "households": villages * 300, "months": months,
+            "threads": 1, "instructions_per_household_month": (long - short) / household_months}
+
+
+def yardstick(households: int, repeats: int, perf_villages: int) -> dict:
+    """The fast engine against the minimal kernel (benchmarks/kernel.py), measured in
+    turn in one child process at ``households`` households on 2 threads, 120 months;
+    and the engine's instructions per household-month (perf, 1 thread, on
+    ``perf_villages`` villages of 300)."""
+    villages = max(1, round(households / 300))
+    code = _YARDSTICK.format(threads=2, villages=villages, per_village=round(households / villages),
+                             months=120, repeats=repeats)
+    r = run_child(code, timeout=3600)
+    r["engine_over_kernel"] = r["engine_household_steps_per_s"] / r["kernel_household_steps_per_s"]
+    r["perf"] = instructions_per_household_month(perf_villages, 25)
+    print(f"  {r['households']:,} households, 2 threads: engine "
+          f"{r['engine_household_steps_per_s'] / 1e6:.1f}, kernel "
+          f"{r['kernel_household_steps_per_s'] / 1e6:.1f} M household-steps/s "
+          f"(engine/kernel {r['engine_over_kernel']:.2f})", flush=True)
+    return r
+
+
 # -- engines -------------------------------------------------------------------
 
 def engines(names: list[str], months: int | None) -> list[dict]:
@@ -337,6 +440,23 @@ def report(res: dict) -> None:
         c.print(f"whole run, {f['households']:,} households x {f['months']} months "
                 f"(2 threads, world building included): {f['wall_seconds_simulate']:.1f} s, "
                 f"peak {f['peak_rss_mb']:.0f} MB")
+    y = res.get("yardstick")
+    if y:
+        k = Table(title="fast engine vs the minimal kernel (benchmarks/kernel.py), same process")
+        for col in ("households", "threads", "months", "engine M household-steps/s",
+                    "kernel M household-steps/s", "engine / kernel",
+                    "instructions/household-month"):
+            k.add_column(col, justify="right")
+        pf = y["perf"]
+        k.add_row(f"{y['households']:,}", str(y["threads"]), str(y["months"]),
+                  f"{y['engine_household_steps_per_s'] / 1e6:.1f}",
+                  f"{y['kernel_household_steps_per_s'] / 1e6:.1f}",
+                  f"{y['engine_over_kernel']:.2f}",
+                  f"{pf['instructions_per_household_month']:.0f}" if pf["available"]
+                  else "n/a")
+        c.print(k)
+        if not pf["available"]:
+            c.print(f"instructions per household-month not measured: {pf['reason']}")
     e = Table(title="fast engine vs Mesa engine (1 replicate, same run)")
     for col in ("scenario", "households", "months", "fast s", "Mesa s", "Mesa / fast"):
         e.add_column(col, justify="right")
@@ -404,6 +524,9 @@ def main() -> None:
     if not quick:
         print("whole 1e7 run...", flush=True)
         res["full_run"] = full_run(33_334)
+    print("yardstick...", flush=True)
+    res["yardstick"] = yardstick(100_000 if quick else 1_000_000, 2 if quick else 3,
+                                 34 if quick else 334)
     print("sweeps...", flush=True)
     res["sweeps"] = sweeps(quick)
     print("engines...", flush=True)

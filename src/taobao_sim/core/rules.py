@@ -25,6 +25,12 @@ sequence of named sub-steps in this order (docs/ODD.md, section 3):
 
 Units: money in yuan (current prices) per month unless named otherwise;
 reputation in units of a new shop's reputation; skill on 0-1.
+
+:func:`household_step` and the sub-steps that take the whole household state are
+compiled inline into their callers (``inline="always"``): as separate functions,
+each call passed the state, the village's view and the goods market as some
+hundred flattened arguments, which took more time than the rules themselves.
+Inlining changes no number (no fast-math: the operations and their order stay).
 """
 
 from __future__ import annotations
@@ -498,7 +504,7 @@ def shop_costs(p: np.ndarray, sales: float, own: float, staff: float, vv: Villag
     return profit, goods, local
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def shop_month(p: np.ndarray, hs: HouseholdState, vv: VillageView, gm: GoodsMarket,
                lab: LabourUse, key: np.uint64) -> ShopMonth:
     """Step 2: an active shop sells, pays its costs, plans its staff, grows its
@@ -592,7 +598,7 @@ def decides_to_open_firm(p: np.ndarray, hs: HouseholdState, vv: VillageView,
 
 # -- work, income, savings ------------------------------------------------------------
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def home_work(p: np.ndarray, hs: HouseholdState, vv: VillageView, gm: GoodsMarket,
               lab: LabourUse, key: np.uint64, step: int):
     """Step 4: (piece-work earnings, casual earnings, home workers next month). Home
@@ -718,7 +724,7 @@ def pay_startup(p: np.ndarray, capital: float, debt: float, cost: float):
 
 # -- jobs, migration and the year's end -----------------------------------------------
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def quit_jobs(p: np.ndarray, hs: HouseholdState, key: np.uint64, free_needed: bool):
     """Step 8: (jobs, commuting jobs, quits, commuter quits) after each job is left
     with the quit rate; if the household starts a business and has nobody free, a
@@ -743,7 +749,7 @@ def quit_jobs(p: np.ndarray, hs: HouseholdState, key: np.uint64, free_needed: bo
     return jobs, commuters, quits, commuter_quits
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def migrate(p: np.ndarray, hs: HouseholdState, nv: NeighbourView, vv: VillageView,
             key: np.uint64, idle: int, business: bool):
     """Step 8 (cont.): (departures, returns). Idle working-age members of a household
@@ -794,7 +800,7 @@ def close_year(p: np.ndarray, hs: HouseholdState, income: float, sales: float, p
 
 # -- the month -------------------------------------------------------------------------
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def start_business(p: np.ndarray, hs: HouseholdState, nv: NeighbourView, vv: VillageView,
                    gm: GoodsMarket, lab: LabourUse, key: np.uint64, step: int,
                    capital: float, debt: float, in_trade: bool):
@@ -809,7 +815,7 @@ def start_business(p: np.ndarray, hs: HouseholdState, nv: NeighbourView, vv: Vil
     return shop, firm, capital, debt, cost
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def household_step(p: np.ndarray, hs: HouseholdState, nv: NeighbourView, vv: VillageView,
                    gm: GoodsMarket, seed: np.uint64, step: int, hid: int, month_of_year: int,
                    farm_head: float, poverty_line: float):

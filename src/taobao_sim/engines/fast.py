@@ -97,13 +97,10 @@ def run_months(w, seen, vagg, lab, commute, rep_total, city_wage, poverty_line, 
             agg = np.zeros(N_AGG)
             seen_now = seen[cur]
             seen_next = seen[1 - cur]
-            for i in range(lo, hi):
-                old, new, out = month.advance_household(
-                    p, hh, i, i - first_hh, ties_ptr, ties_idx, seen_now, seen_next, vv, gm,
-                    seed, t, month_of_year, farm, poverty_line[u, t])
-                slot = month.panel_slot(u, i - first_hh, panel_every, per_universe)
-                month.record_household(p, m, agg, first_open, v, slot, i - first_hh, old, new,
-                                       out, t, panel, panel_year)
+            month.village_households(p, hh, lo, hi, first_hh, u, ties_ptr, ties_idx, seen_now,
+                                     seen_next, vv, gm, seed, t, month_of_year, farm,
+                                     poverty_line[u, t], m, agg, first_open, v, panel,
+                                     panel_every, per_universe, panel_year)
             month.close_village_month(p, t, vv, m, lab[v], demand[u, t, k], connect_cost[v])
             metrics[t - m0, v, :] = m
             vagg[1 - cur, v, :] = agg

@@ -23,7 +23,8 @@ village's idle job seekers, then commuters from villages within reach, and the
 wages for next month.
 
 The fast engine (:mod:`taobao_sim.engines.fast`) runs these in a compiled loop,
-parallel over villages; the Mesa engine (:mod:`taobao_sim.engines.mesa`) calls
+parallel over villages, phase 3 of a village as one loop (:func:`village_households`);
+the Mesa engine (:mod:`taobao_sim.engines.mesa`) calls
 1, 2, 3b and 4 from its villages, 3a from each agent's ``step`` and the labour
 market from the model, so its agents may step in any order. Sums are taken in
 household order within a village and in village order across villages, so both
@@ -180,7 +181,41 @@ def open_village_month(p: np.ndarray, households: np.ndarray, lo: int, hi: int, 
 
 # -- phase 3 -------------------------------------------------------------------------
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
+def village_households(p: np.ndarray, households: np.ndarray, lo: int, hi: int, first_hh: int,
+                       universe: int, ties_ptr: np.ndarray, ties_idx: np.ndarray,
+                       seen_now: np.ndarray, seen_next: np.ndarray, vv: rules.VillageView,
+                       gm: rules.GoodsMarket, seed: np.uint64, t: int, month_of_year: int,
+                       farm_head: float, poverty_line: float, m: np.ndarray, agg: np.ndarray,
+                       first_open: np.ndarray, v: int, panel: np.ndarray, panel_every: int,
+                       per_universe: int, panel_year: int) -> None:
+    """Phase 3 for households ``lo..hi-1`` of village ``v`` (the first household of its
+    universe is ``first_hh``), in household order: :func:`advance_household` then
+    :func:`record_household` for each, as one compiled loop.
+
+    The same numbers as calling the two per household, faster: the month's rules are
+    compiled inline into this loop (``inline="always"``), so a household's state,
+    outcome and village view stay in registers instead of being passed, as some
+    hundred flattened arguments, through a call per sub-step. Arguments as for
+    :func:`advance_household` and :func:`record_household`; ``universe``,
+    ``panel_every`` and ``per_universe`` as for :func:`panel_slot`.
+
+    Compiled without numba's reference counting (``_nrt=False``, numba's own switch):
+    the loop allocates nothing and its arrays belong to the caller, so the counts are
+    not needed, and each inlined call with an array argument would otherwise update
+    the count of the universe's parameter array, shared by every thread, with an
+    atomic operation (about 40% of the loop's time on one thread, more on two).
+    """
+    for i in range(lo, hi):
+        hid = i - first_hh
+        old, new, out = _advance(p, households, i, hid, ties_ptr, ties_idx, seen_now,
+                                 seen_next, vv, gm, seed, t, month_of_year, farm_head,
+                                 poverty_line)
+        slot = panel_slot(universe, hid, panel_every, per_universe)
+        _record(p, m, agg, first_open, v, slot, hid, old, new, out, t, panel, panel_year)
+
+
+@nb.njit(cache=True, _nrt=False)
 def advance_household(p: np.ndarray, households: np.ndarray, i: int, hid: int,
                       ties_ptr: np.ndarray, ties_idx: np.ndarray, seen_now: np.ndarray,
                       seen_next: np.ndarray, vv: rules.VillageView, gm: rules.GoodsMarket,
@@ -206,7 +241,19 @@ def advance_household(p: np.ndarray, households: np.ndarray, i: int, hid: int,
         (its state at the start of the month, its new
         :class:`~taobao_sim.core.state.HouseholdState`, the month's
         :class:`~taobao_sim.core.rules.Outcome`).
+
+    Compiled without reference counting, as :func:`village_households` is.
     """
+    return _advance(p, households, i, hid, ties_ptr, ties_idx, seen_now, seen_next, vv, gm,
+                    seed, t, month_of_year, farm_head, poverty_line)
+
+
+@nb.njit(cache=True, inline="always")
+def _advance(p: np.ndarray, households: np.ndarray, i: int, hid: int, ties_ptr: np.ndarray,
+             ties_idx: np.ndarray, seen_now: np.ndarray, seen_next: np.ndarray,
+             vv: rules.VillageView, gm: rules.GoodsMarket, seed: np.uint64, t: int,
+             month_of_year: int, farm_head: float, poverty_line: float):
+    """:func:`advance_household`, compiled inline into its callers."""
     nv = rules.neighbour_view(ties_idx, ties_ptr[i], ties_ptr[i + 1], seen_now)
     hs = state.load_household(households[i])
     new, out = rules.household_step(p, hs, nv, vv, gm, seed, t, hid, month_of_year,
@@ -216,7 +263,7 @@ def advance_household(p: np.ndarray, households: np.ndarray, i: int, hid: int,
     return hs, new, out
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def tally(p: np.ndarray, m: np.ndarray, agg: np.ndarray, first_open: np.ndarray, v: int,
           new: state.HouseholdState, out: rules.Outcome, t: int, hid: int) -> None:
     """Add one household's month to its village's record ``m`` (:data:`M`) and
@@ -268,7 +315,7 @@ def tally(p: np.ndarray, m: np.ndarray, agg: np.ndarray, first_open: np.ndarray,
         first_open[v, 1] = hid
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def record_household(p: np.ndarray, m: np.ndarray, agg: np.ndarray, first_open: np.ndarray,
                      v: int, slot: int, hid: int, old: state.HouseholdState,
                      new: state.HouseholdState, out: rules.Outcome, t: int, panel: np.ndarray,
@@ -277,6 +324,14 @@ def record_household(p: np.ndarray, m: np.ndarray, agg: np.ndarray, first_open: 
     (:func:`tally`) and, in December, to the yearly panel (row ``panel_year``, column
     ``slot``; -1: none). ``old`` is its state at the start of the month. Called in
     household order within a village."""
+    _record(p, m, agg, first_open, v, slot, hid, old, new, out, t, panel, panel_year)
+
+
+@nb.njit(cache=True, inline="always")
+def _record(p: np.ndarray, m: np.ndarray, agg: np.ndarray, first_open: np.ndarray, v: int,
+            slot: int, hid: int, old: state.HouseholdState, new: state.HouseholdState,
+            out: rules.Outcome, t: int, panel: np.ndarray, panel_year: int) -> None:
+    """:func:`record_household`, compiled inline into its callers."""
     tally(p, m, agg, first_open, v, new, out, t, hid)
     employed = old.jobs + old.commuters
     m[M.EMPLOYED] += employed
@@ -287,7 +342,7 @@ def record_household(p: np.ndarray, m: np.ndarray, agg: np.ndarray, first_open: 
         panel_row(panel, panel_year, slot, old, new, out)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def panel_slot(universe: int, hid: int, every: int, per_universe: int) -> int:
     """The panel column of household ``hid`` of a universe: every ``every``-th household
     has one (:func:`~taobao_sim.core.run_output.panel_slots` per universe), -1 others."""
