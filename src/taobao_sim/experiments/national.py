@@ -27,7 +27,7 @@ from ..core.records import N_VILLAGE_YEAR, Y
 from ..core.rng import spawned_seed
 from ..core.run_output import RegionResult
 from ..core.scenario import Scenario
-from ..engines.fast import simulate_years
+from ..engines.fast import simulate_years, warm_up
 from ..output.metrics import taobao_town_rule, taobao_village_rule
 from .executors import Executor, InProcess
 
@@ -156,6 +156,9 @@ def run_national(scenario: Scenario, replicates: int, root_seed: int,
             done += expected[tid]
             yield result
         return
+    # compiled here first, so that workers load it from numba's cache instead of all
+    # compiling at once
+    warm_up(base)
     for tid, result in executor.map(_run_task, base, tasks, name="region"):
         done += expected[tid]
         if progress is not None:
