@@ -220,21 +220,54 @@ def scaling(sizes: list[int], threads: list[int]) -> list[dict]:
 
 
 _FULL_RUN = _PEAK + """
-import json, time, numba
+import json, tempfile, time, numba
+from pathlib import Path
+import pyarrow as pa, pyarrow.parquet as pq
 t0 = time.perf_counter()
-from taobao_sim import load_scenario, simulate
+start_mb = peak_mb()
+from taobao_sim import load_scenario
+from taobao_sim.core.records import VILLAGE_YEAR
+from taobao_sim.engines.fast import simulate_years
 numba.set_num_threads(2)
 s = load_scenario('scenarios/synthetic.toml').replace({{'synthetic.villages': {villages}}})
-out = simulate(s, replicates=1, seed=1, panel=False)
-print(json.dumps({{'households': int(out.extra['households']), 'months': s.months,
-    'wall_seconds_simulate': out.wall_seconds, 'wall_seconds_process': time.perf_counter() - t0,
-    'peak_rss_mb': peak_mb()}}))
+folder = Path(tempfile.mkdtemp())
+names = [n for n, _how in VILLAGE_YEAR]
+def write(year, table):
+    # each year's village-years go to disk as the run goes
+    pq.write_table(pa.table({{n: table[:, k] for k, n in enumerate(names)}}),
+                   folder / f'{{year}}.parquet')
+res = simulate_years(s, 1, write)
+n = int(res['households'])
+print(json.dumps({{'households': n, 'months': s.months, 'streamed': 'village-years to Parquet',
+    'wall_seconds_simulate': res['wall_seconds'], 'wall_seconds_process': time.perf_counter() - t0,
+    'peak_rss_mb': peak_mb(), 'start_rss_mb': start_mb,
+    'peak_bytes_per_household': peak_mb() * 2**20 / n,
+    'state_bytes_per_household': res['state_bytes'] / n,
+    'files': len(list(folder.iterdir()))}}))
 """
 
 
 def full_run(villages: int) -> dict:
-    """One whole run (world building included) of a synthetic world, 120 months."""
+    """One whole run (world building included) of a synthetic world, 120 months, its
+    village-years streamed to Parquet files year by year: wall time and peak memory."""
     return run_child(_FULL_RUN.format(villages=villages), timeout=3600)
+
+
+# -- the national run ----------------------------------------------------------------
+
+def national_runs(quick: bool) -> dict:
+    """The national scenario at a 1% sample (this run), and the whole country as last
+    measured by ``benchmarks/national.py --sample 1`` (about an hour; not rerun here)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import national
+
+    out: dict = {}
+    if not quick:
+        out["sample_0.01"] = national.national(0.01, replicates=1, workers=2)
+    full = national.result_path(1.0)
+    if full.exists():
+        out["full"] = json.loads(full.read_text())
+    return out
 
 
 # -- yardstick -----------------------------------------------------------------
@@ -438,8 +471,15 @@ def report(res: dict) -> None:
     if res.get("full_run"):
         f = res["full_run"]
         c.print(f"whole run, {f['households']:,} households x {f['months']} months "
-                f"(2 threads, world building included): {f['wall_seconds_simulate']:.1f} s, "
-                f"peak {f['peak_rss_mb']:.0f} MB")
+                f"(2 threads, world building included, village-years streamed to Parquet): "
+                f"{f['wall_seconds_simulate']:.1f} s, peak {f['peak_rss_mb']:.0f} MB = "
+                f"{f['peak_bytes_per_household']:.0f} bytes a household (start-up "
+                f"{f['start_rss_mb']:.0f} MB; state {f['state_bytes_per_household']:.0f})")
+    for key, nat in res.get("national", {}).items():
+        c.print(f"national run ({key}, {nat['when']}): {nat['households']:,} households x "
+                f"{nat['months']} months in {nat['wall_seconds']:,.0f} s "
+                f"({nat['household_steps_per_s'] / 1e6:.1f} M household-steps/s, "
+                f"{nat['workers'] or 'in-process'} workers), peak {nat['peak_rss_gb']:.2f} GB")
     y = res.get("yardstick")
     if y:
         k = Table(title="fast engine vs the minimal kernel (benchmarks/kernel.py), same process")
@@ -524,6 +564,8 @@ def main() -> None:
     if not quick:
         print("whole 1e7 run...", flush=True)
         res["full_run"] = full_run(33_334)
+    print("national run...", flush=True)
+    res["national"] = national_runs(quick)
     print("yardstick...", flush=True)
     res["yardstick"] = yardstick(100_000 if quick else 1_000_000, 2 if quick else 3,
                                  34 if quick else 334)
