@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -425,3 +426,20 @@ def test_two_commands_share_a_scheduler(cluster: Cluster) -> None:
             got = dict(second.map(operator.call, _adder(2000), {i: i for i in range(4)},
                                   name="abc"))
     assert got == {i: 2000 + i for i in range(4)}
+
+
+def test_national_run_on_the_cluster(cluster: Cluster) -> None:
+    """A world of regions split into region tasks on a real scheduler and its workers
+    gives the numbers of the same run in this process."""
+    from taobao_sim import load_scenario
+    from taobao_sim.experiments.national import run_national
+
+    world = load_scenario(Path(__file__).resolve().parents[1] / "data" / "regions.toml"
+                          ).replace({"regions.sample": 0.5})
+    here = sorted(run_national(world, 1, 9), key=lambda r: r.region)
+    with contextlib.closing(DaskCluster(scheduler=cluster.address)) as executor:
+        there = sorted(run_national(world, 1, 9, executor), key=lambda r: r.region)
+    assert [r.region for r in there] == ["Coast", "Hill", "Plain"]
+    for a, b in zip(here, there, strict=True):
+        assert a.seed == b.seed and a.names == b.names
+        assert np.array_equal(a.table, b.table) and np.array_equal(a.totals, b.totals)
