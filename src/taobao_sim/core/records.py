@@ -170,10 +170,12 @@ N_VILLAGE_YEAR = len(VILLAGE_YEAR)
 Y = IntEnum("Y", {name.upper(): k for k, (name, _how) in enumerate(VILLAGE_YEAR)})
 
 
-#: Record columns of the village-year table summed over a year, and taken in its last
-#: month (their positions in VILLAGE_MONTH and VILLAGE_YEAR).
-_SUMMED = [(M[n.upper()], k) for k, (n, how) in enumerate(VILLAGE_YEAR) if how == "sum"]
-_LAST = [(M[n.upper()], k) for k, (n, how) in enumerate(VILLAGE_YEAR) if how == "december"]
+#: Positions in VILLAGE_MONTH (``_FROM``) and in VILLAGE_YEAR (``_TO``) of the columns
+#: summed over a year and of those taken in its last month.
+_SUM_FROM, _SUM_TO, _LAST_FROM, _LAST_TO = (
+    np.array([M[n.upper()] if side == "from" else k
+              for k, (n, how) in enumerate(VILLAGE_YEAR) if how == kind])
+    for kind in ("sum", "december") for side in ("from", "to"))
 
 
 def add_month(year: np.ndarray, month: np.ndarray, first: bool) -> None:
@@ -181,13 +183,11 @@ def add_month(year: np.ndarray, month: np.ndarray, first: bool) -> None:
     village-year table (villages, :data:`N_VILLAGE_YEAR`) being built; ``first``
     starts the year. After the year's last month, ``year`` equals
     :func:`village_year` of its months."""
-    src = [m for m, _k in _SUMMED]
-    dst = [k for _m, k in _SUMMED]
     if first:
-        year[:, dst] = month[:, src]
+        year[:, _SUM_TO] = month[:, _SUM_FROM]
     else:
-        year[:, dst] += month[:, src]
-    year[:, [k for _m, k in _LAST]] = month[:, [m for m, _k in _LAST]]
+        year[:, _SUM_TO] += month[:, _SUM_FROM]
+    year[:, _LAST_TO] = month[:, _LAST_FROM]
 
 
 def village_year(months: np.ndarray) -> np.ndarray:

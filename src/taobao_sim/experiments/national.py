@@ -147,7 +147,7 @@ def run_national(scenario: Scenario, replicates: int, root_seed: int,
                 for tid, t in tasks.items()}
     total = sum(expected.values())
     done = 0
-    if isinstance(executor, InProcess) and type(executor) is InProcess:
+    if type(executor) is InProcess:  # here: progress within each task
         for tid, task in tasks.items():
             def moved(m: int, _t: int, _tid: int = tid, _done: int = done) -> None:
                 if progress is not None:

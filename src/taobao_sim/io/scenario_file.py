@@ -163,15 +163,21 @@ def _validate_series(where: str, value: Any) -> None:
                                     f"expected a positive number, got {v!r}")
 
 
+def _table_path(where: str, key: str, name: str, what: str) -> Path:
+    """The table file a scenario's ``key`` names (relative to the file ``where``),
+    checked before it is opened."""
+    problem = path_problem(name)
+    path = Path(name) if problem or Path(name).is_absolute() else Path(where).parent / name
+    problem = problem or file_problem(path, what)
+    if problem:
+        raise ScenarioError(where, key, f"names {name!r}: {problem} (looked for {path})")
+    return path
+
+
 def read_villages_file(where: str, name: str) -> list[dict[str, Any]]:
     """The rows of a villages CSV (``villages_file``, relative to the file ``where``
     that names it) as [[villages]] tables, each value checked like a key of one."""
-    problem = path_problem(name)
-    path = Path(name) if problem or Path(name).is_absolute() else Path(where).parent / name
-    problem = problem or file_problem(path, "a villages table (.csv)")
-    if problem:
-        raise ScenarioError(where, "villages_file", f"names {name!r}: {problem} "
-                            f"(looked for {path})")
+    path = _table_path(where, "villages_file", name, "a villages table (.csv)")
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
@@ -194,12 +200,7 @@ def read_regions_file(where: str, name: str) -> list[dict[str, Any]]:
     that names it), each needed column (:data:`taobao_sim.core.regions.COLUMNS`)
     checked and typed; other columns (names in other scripts, sources) are kept as
     text."""
-    problem = path_problem(name)
-    path = Path(name) if problem or Path(name).is_absolute() else Path(where).parent / name
-    problem = problem or file_problem(path, "a regions table (.csv)")
-    if problem:
-        raise ScenarioError(where, "regions.file", f"names {name!r}: {problem} "
-                            f"(looked for {path})")
+    path = _table_path(where, "regions.file", name, "a regions table (.csv)")
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
